@@ -1,0 +1,78 @@
+#!/usr/bin/env python3
+"""Run the pipeline's pure stages (with validation, no Prefect) on a corpus split and score it against gold.
+
+    python scripts/score_corpus.py seeds dev [--show-errors] [--out /tmp/curated]
+
+For each split: ../shared/corpus/<split>/raw -> <out>/<split>/ (articles, projects, metrics, quarantine,
+rejects), then ../shared/eval/score.py against ../shared/corpus/<split>/gold.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from datetime import date
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+SHARED = REPO.parent / "shared"
+
+
+def build_curated(raw_dir: Path, out: Path) -> dict:
+    from econ_news.curate import check_tables, stage_batch
+    from econ_news.fetch import scan_raw_files
+    from econ_news.pipeline import BatchResult, process_refs
+    from econ_news.quality import Validator
+    from econ_news.store import StagedRun
+
+    validator = Validator(REPO / "expectations")
+    run = StagedRun(out, "score")
+    refs, rejects = scan_raw_files(raw_dir)
+    result = process_refs(refs)
+    result.rejects += rejects
+    report = stage_batch(result, run, validator, "00000", "score", date.today())
+    check_tables(run, validator, len(refs))
+    run.publish()
+    return {"written": dict(report.written), "quarantined": dict(report.quarantined), "rejects": dict(report.rejects)}
+
+
+def load_scorer():
+    spec = importlib.util.spec_from_file_location("score", SHARED / "eval" / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("splits", nargs="+")
+    ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--out", type=Path, default=None)
+    ap.add_argument("--json", type=Path, default=None, help="write all results here")
+    args = ap.parse_args()
+    out_root = args.out or Path(tempfile.mkdtemp(prefix="econ-news-score-"))
+    scorer = load_scorer()
+    results = {}
+    for split in args.splits:
+        corpus = SHARED / "corpus" / split
+        counts = build_curated(corpus / "raw", out_root / split)
+        res = scorer.score(out_root / split, corpus / "gold", args.show_errors)
+        results[split] = {"counts": counts, "score": res}
+        print(f"== {split}: {counts}  (tables in {out_root / split})")
+        for table in ("articles", "projects", "metrics"):
+            r = res[table]
+            extras = " ".join(f"{k}={v}" for k, v in r.items() if k.endswith("_accuracy"))
+            print(f"{table:9s} P={r['precision']:.3f} R={r['recall']:.3f} F1={r['f1']:.3f} "
+                  f"(tp={r['tp']} pred={r['pred']} gold={r['gold']}) {extras}")
+        for e in res.get("errors", []):
+            print("  " + e)
+    if args.json:
+        args.json.write_text(json.dumps(results, ensure_ascii=False, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Each expectation of the suites in expectations/, run through GX Core: it rejects a bad row and accepts a
+good one. Row-level failures go to quarantine; table-level failures raise before publication."""
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from econ_news.quality import PLAUSIBILITY_COLUMN, Validator, add_plausibility_column, load_suites
+from econ_news.records import SCHEMAS, TABLE_KEYS as KEYS
+from tests.conftest import REPO
+
+TODAY = date(2026, 11, 22)
+
+
+@pytest.fixture(scope="module")
+def validator():
+    return Validator(REPO / "expectations")
+
+
+GOOD = {
+    "articles": dict(article_id="a1", source_uri="data/raw/x.txt", title="标题", published_date=date(2024, 10, 15),
+                     text="正文。", doc_sha256="s", ordinal=0, date_source="stated", byline=None,
+                     is_fragment=False, run_id="r"),
+    "projects": dict(project_id="p1", article_id="a1", name="平山湖一号矿井开发项目", company="徐州矿务集团",
+                     investment_cny=3.7e9, status="signed", evidence="...", evidence_start=0, evidence_end=3,
+                     land_area_mu=100.0, run_id="r"),
+    "metrics": dict(metric_id="m1", article_id="a1", entity="张掖经开区", indicator="industrial_output",
+                    period_start=date(2025, 1, 1), period_end=date(2025, 9, 30), value=6.75e9, unit="CNY",
+                    yoy_pct=2.0, evidence="...", evidence_start=0, evidence_end=3, run_id="r"),
+}
+
+# (table, expectation type, column): a value that breaks exactly that rule.
+BAD = {
+    ("articles", "expect_column_values_to_not_be_null", "article_id"): {"article_id": None},
+    ("articles", "expect_column_values_to_not_be_null", "source_uri"): {"source_uri": None},
+    ("articles", "expect_column_values_to_not_be_null", "text"): {"text": None},
+    ("articles", "expect_column_value_lengths_to_be_between", "text"): {"text": ""},
+    ("articles", "expect_column_values_to_be_between", "published_date"): {"published_date": date(2027, 1, 1)},
+    ("articles", "expect_column_values_to_be_in_set", "date_source"): {"date_source": "guessed"},
+    ("projects", "expect_column_values_to_not_be_null", "project_id"): {"project_id": None},
+    ("projects", "expect_column_values_to_not_be_null", "article_id"): {"article_id": None},
+    ("projects", "expect_column_values_to_be_in_set", "article_id"): {"article_id": "unknown"},
+    ("projects", "expect_column_values_to_not_be_null", "name"): {"name": None},
+    ("projects", "expect_column_value_lengths_to_be_between", "name"): {"name": "项" * 120},
+    ("projects", "expect_column_values_to_not_be_null", "evidence"): {"evidence": None},
+    ("projects", "expect_column_values_to_be_in_set", "status"): {"status": "finished"},
+    ("projects", "expect_column_values_to_be_between", "investment_cny"): {"investment_cny": 37.0},
+    ("projects", "expect_column_values_to_be_between", "land_area_mu"): {"land_area_mu": -5.0},
+    ("metrics", "expect_column_values_to_not_be_null", "metric_id"): {"metric_id": None},
+    ("metrics", "expect_column_values_to_not_be_null", "article_id"): {"article_id": None},
+    ("metrics", "expect_column_values_to_be_in_set", "article_id"): {"article_id": "unknown"},
+    ("metrics", "expect_column_values_to_not_be_null", "entity"): {"entity": None},
+    ("metrics", "expect_column_values_to_not_be_null", "indicator"): {"indicator": None},
+    ("metrics", "expect_column_values_to_match_regex", "indicator"): {"indicator": "Industrial Output"},
+    ("metrics", "expect_column_values_to_be_in_set", "unit"): {"unit": "yuan"},
+    ("metrics", "expect_column_values_to_not_be_null", "evidence"): {"evidence": None},
+    ("metrics", "expect_column_values_to_be_between", "yoy_pct"): {"yoy_pct": 4500.0},
+    ("metrics", "expect_column_values_to_be_between", "value"): {"value": 1576.7},
+    ("metrics", "expect_column_pair_values_a_to_be_greater_than_b", "period_end"): {"period_end": date(2024, 12, 31)},
+    ("metrics", "expect_column_values_to_be_in_set", PLAUSIBILITY_COLUMN): {PLAUSIBILITY_COLUMN: False},
+}
+
+
+def _row_expectations():
+    for name, suite in load_suites(REPO / "expectations").items():
+        for e in suite["expectations"]:
+            if e["meta"]["level"] == "row":
+                yield name, e["type"], e["kwargs"].get("column") or e["kwargs"].get("column_A")
+
+
+def test_every_row_expectation_has_a_bad_case():
+    assert set(_row_expectations()) == set(BAD)
+
+
+def _frame(table, **changes):
+    row = {c: None for c in SCHEMAS[table].names} | GOOD[table] | changes
+    frame = pd.DataFrame([row], columns=SCHEMAS[table].names)
+    if table == "metrics":
+        frame = add_plausibility_column(frame) if PLAUSIBILITY_COLUMN not in changes else \
+            frame.assign(**{PLAUSIBILITY_COLUMN: changes[PLAUSIBILITY_COLUMN]})
+    return frame
+
+
+@pytest.mark.parametrize("table,expectation,column", sorted(BAD, key=str))
+def test_expectation_rejects_bad_row_and_accepts_good_one(validator, table, expectation, column):
+    params = {"today": TODAY, "article_ids": ["a1"]}
+    good = validator.validate_rows(table, _frame(table), params, KEYS[table], "r")
+    assert len(good.clean) == 1 and good.quarantine.empty, good.quarantine.to_dict("records")
+    bad = validator.validate_rows(table, _frame(table, **BAD[(table, expectation, column)]), params, KEYS[table], "r")
+    assert bad.clean.empty
+    hits = bad.quarantine[(bad.quarantine["expectation"] == expectation) & (bad.quarantine["column"] == column)]
+    assert len(hits) == 1, bad.quarantine[["expectation", "column"]].to_dict("records")
+
+
+def test_gdp_below_its_own_industrial_value_added_is_implausible():
+    rows = [dict(GOOD["metrics"], metric_id="g", indicator="gdp", value=1576700.0, yoy_pct=7.8),
+            dict(GOOD["metrics"], metric_id="i", indicator="industrial_value_added", value=5.845e9, yoy_pct=12.0),
+            dict(GOOD["metrics"], metric_id="o", entity="其他", indicator="gdp", value=1e6, yoy_pct=None)]
+    flagged = add_plausibility_column(pd.DataFrame(rows))
+    assert dict(zip(flagged["metric_id"], flagged[PLAUSIBILITY_COLUMN])) == {"g": False, "i": True, "o": True}
+
+
+def test_same_figure_with_two_growth_rates_is_implausible():
+    rows = [dict(GOOD["metrics"], metric_id="a", yoy_pct=2.0), dict(GOOD["metrics"], metric_id="b", yoy_pct=3.0),
+            dict(GOOD["metrics"], metric_id="c", value=1e9, yoy_pct=5.0)]
+    flagged = add_plausibility_column(pd.DataFrame(rows))
+    assert dict(zip(flagged["metric_id"], flagged[PLAUSIBILITY_COLUMN])) == {"a": False, "b": False, "c": True}
+
+
+def test_table_level_duplicate_keys_and_schema_drift_fail(validator):
+    frame = pd.concat([_frame("articles"), _frame("articles")], ignore_index=True)
+    params = {"columns": SCHEMAS["articles"].names, "min_articles": 1}
+    outcomes = {o.expectation: o.success for o in validator.validate_table("articles", frame, params)}
+    assert outcomes["expect_column_values_to_be_unique"] is False
+    assert outcomes["expect_table_columns_to_match_ordered_list"] is True
+    drifted = _frame("articles").drop(columns=["title"])
+    outcomes = {o.expectation: o.success for o in validator.validate_table("articles", drifted, params)}
+    assert outcomes["expect_table_columns_to_match_ordered_list"] is False
+    empty = _frame("articles").iloc[0:0]
+    outcomes = {o.expectation: o.success for o in validator.validate_table("articles", empty, params)}
+    assert outcomes["expect_table_row_count_to_be_between"] is False
