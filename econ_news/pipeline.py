@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from econ_news.extract import extract_article
+from econ_news.extract.article import extract_article
 from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, RawFileRef, read_raw_file
 from econ_news.normalize import normalize_document
 from econ_news.records import Article, Metric, NormalizedDocument, Project, RawDocument, Reject

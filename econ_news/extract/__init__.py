@@ -1,13 +1,5 @@
-"""The extract stage: projects and metrics read from one article's sentences."""
-from __future__ import annotations
+"""Reading amounts, periods, entities, projects and metrics out of article text.
 
-from econ_news.extract.entities import EntityContext
-from econ_news.extract.metrics import extract_metrics
-from econ_news.extract.projects import extract_projects
-from econ_news.records import Article, Metric, Project
-
-
-def extract_article(article: Article) -> tuple[list[Project], list[Metric]]:
-    """All rows of one article. The entity context is built once and shared by both extractors."""
-    context = EntityContext(article.title, article.text)
-    return extract_projects(article, context), extract_metrics(article, context)
+The package import stays light: each module is imported where it is used, so that e.g.
+econ_news.extract.amounts works on its own. The stage's entry point is econ_news.extract.article.
+"""

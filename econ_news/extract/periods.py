@@ -1,0 +1,228 @@
+"""Reporting periods in Chinese economic text, resolved to calendar dates.
+
+Words live in econ_news/reference/periods.json. Resolution rules:
+
+* A year written in the text wins (basis "explicit"). Otherwise the year comes from the
+  article's publication date (basis "published_date"): relative years (今年 0, 去年 -1 ...)
+  are offsets from it, and a period written without any year (1-6月, 上半年, 三季度, 10月底)
+  takes the publication year, or the year before when less than half of that period has
+  passed on the publication date (published 2024-02-10: 1-12月 and 四季度 are 2023; published
+  2024-10-15: 1-9月 and 下半年 are 2024). Without a publication date such periods keep
+  period_start/period_end None. A bare day (23日) is in the publication month, or the month
+  before when that day is still to come.
+* 月底/月末 (with or without 截至) and 截至 N月 / 截至 year底 are "as_of": cumulative from
+  1 January of that year to the end of that month (截至10月底 -> Jan 1..Oct 31).
+* 今年以来 / 年初以来 / 截至目前 are "ytd": 1 January .. publication date.
+* A relative year right after 比/较/与/同 is a comparison basis (比上年增长), not a period,
+  and is not reported.
+* Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
+  skip them when attaching periods to figures.
+"""
+from __future__ import annotations
+
+import calendar
+import json
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from econ_news.extract.amounts import parse_number
+
+_FULLWIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
+_MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]|十|[一二三四五六七八九])"
+_YEAR = r"(?:19|20)[0-9]{2}"
+# Word lists a mention can begin with: their first characters gate the scan (speed).
+_OPENING_WORD_LISTS = ("as_of_prefixes", "as_of_now", "relative_years", "halves", "ytd_words", "quarters")
+
+
+@dataclass(frozen=True)
+class PeriodMention:
+    """One period in the text: ``text[start:end] == raw``.
+
+    >>> p = find_periods("1月—9月,经开区完成", date(2025, 10, 20))[0]
+    >>> (p.period_start, p.period_end, p.basis, p.granularity)
+    (datetime.date(2025, 1, 1), datetime.date(2025, 9, 30), 'published_date', 'months')
+    """
+
+    start: int
+    end: int
+    raw: str
+    period_start: date | None  # None when the year cannot be known
+    period_end: date | None
+    basis: str  # explicit | published_date
+    granularity: str  # year | half | quarter | months | month | ytd | as_of | day
+
+
+def month_end(year: int, month: int) -> date:
+    """The last day of a month.
+
+    >>> month_end(2024, 2), month_end(2023, 9)
+    (datetime.date(2024, 2, 29), datetime.date(2023, 9, 30))
+    """
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@cache
+def _reference() -> dict[str, Any]:
+    text = resources.files("econ_news.reference").joinpath("periods.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def _alternation(words: Any) -> str:
+    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+@cache
+def _period_pattern() -> re.Pattern[str]:
+    ref = _reference()
+    sep = _alternation(ref["month_range_separators"])
+    month_end_word = _alternation(ref["month_end_words"])
+    openers = {w[0] for key in _OPENING_WORD_LISTS for w in ref[key]}
+    first_char = "[0-9一二三四五六七八九十前第首" + re.escape("".join(sorted(openers))) + "]"
+    return re.compile(
+        rf"(?={first_char})(?<![0-9.])(?P<asof>{_alternation(ref['as_of_prefixes'])})?"
+        rf"(?:(?P<now>{_alternation(ref['as_of_now'])})"
+        rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{_alternation(ref['halves'])}|前?[一二三四1-4]季度)"
+        rf"|(?:(?P<year>{_YEAR})年(?P<annual>度)?|(?P<rel>{_alternation(ref['relative_years'])}))?"
+        r"(?:"
+        rf"(?P<yearend>{month_end_word})"
+        rf"|(?P<ytd>{_alternation(ref['ytd_words'])})"
+        rf"|(?P<half>{_alternation(ref['halves'])})"
+        rf"|(?P<cumq>{_alternation(ref['cumulative_quarters'])})"
+        rf"|(?P<quarter>{_alternation(ref['quarters'])})"
+        rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
+        rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
+        rf"|(?P<dekad>{_alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
+        r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
+        r")?)"
+    )
+
+
+def _month(s: str) -> int:
+    value = parse_number(s)
+    return int(value) if value else 0
+
+
+def _year_of(m: re.Match[str], published: date | None) -> tuple[int | None, str]:
+    """The year the mention names, and whether the text wrote it."""
+    if m.group("year"):
+        return int(m.group("year")), "explicit"
+    if published is None:
+        return None, "published_date"
+    if m.group("rel"):
+        return published.year + _reference()["relative_years"][m.group("rel")], "published_date"
+    return published.year, "published_date"
+
+
+def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, date, str] | None:
+    """(first day, last day, granularity) of the mention in a given year, or None if invalid."""
+    ref = _reference()
+    if m.group("half"):
+        first, last = ref["halves"][m.group("half")]
+        return date(year, first, 1), month_end(year, last), "half"
+    if m.group("cumq") or m.group("quarter"):
+        first, last = (ref["cumulative_quarters"] | ref["quarters"])[m.group("cumq") or m.group("quarter")]
+        return date(year, first, 1), month_end(year, last), "months" if m.group("cumq") else "quarter"
+    if m.group("m1"):
+        first, last = _month(m.group("m1")), _month(m.group("m2"))
+        if not 1 <= first <= last <= 12:
+            return None
+        return date(year, first, 1), month_end(year, last), "months"
+    if m.group("month"):
+        return _month_span(m, year)
+    if m.group("dayonly"):
+        return _bare_day(int(m.group("dayonly")), year, published)
+    if m.group("yearend") or m.group("asof"):
+        return date(year, 1, 1), date(year, 12, 31), "as_of"
+    if m.group("ytd"):
+        end = published if published and published.year == year else date(year, 12, 31)
+        return date(year, 1, 1), end, "ytd"
+    return date(year, 1, 1), date(year, 12, 31), "year"
+
+
+def _bare_day(day: int, year: int, published: date | None) -> tuple[date, date, str] | None:
+    """23日: a day of the publication month, or of the month before when it is still to come."""
+    month = published.month if published else 12
+    if published and day > published.day:
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return None
+    return date(year, month, day), date(year, month, day), "day"
+
+
+def _mostly_ahead(first: date, last: date, published: date) -> bool:
+    """Less than half of the period has passed on the publication date: a report of it is
+    about last year's (published 2024-02-10, 1-12月 is 2023; published 2024-10-15, 1-9月 is 2024)."""
+    passed = (min(published, last) - first).days + 1
+    return passed * 2 < (last - first).days + 1
+
+
+def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
+    month = _month(m.group("month"))
+    if not 1 <= month <= 12:
+        return None
+    last_day = calendar.monthrange(year, month)[1]
+    if m.group("day"):
+        day = int(m.group("day"))
+        if not 1 <= day <= last_day:
+            return None
+        if m.group("asof"):
+            return date(year, 1, 1), date(year, month, day), "as_of"
+        return date(year, month, day), date(year, month, day), "day"
+    if m.group("dekad"):
+        first, last = _reference()["dekads"][m.group("dekad")]
+        return date(year, month, first), date(year, month, min(last, last_day)), "day"
+    if m.group("monthend") or m.group("asof"):
+        return date(year, 1, 1), month_end(year, month), "as_of"
+    return date(year, month, 1), month_end(year, month), "month"
+
+
+def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMention | None:
+    raw = text[m.start() : m.end()]
+    if m.group("now"):
+        if not m.group("asof"):
+            return None
+        end = published
+        return PeriodMention(m.start(), m.end(), raw, end and date(end.year, 1, 1), end, "published_date", "ytd")
+    if m.group("y1"):
+        first, last = int(m.group("y1")), int(m.group("y2"))
+        if first > last:
+            return None
+        return PeriodMention(m.start(), m.end(), raw, date(first, 1, 1), date(last, 12, 31), "explicit", "year")
+    has_year = bool(m.group("year") or m.group("rel"))
+    if m.group("ytd") and not has_year and not m.group("ytd").startswith("年初"):
+        return None  # 开工以来: since an event, not a reporting period
+    if m.group("yearend") and not has_year:
+        return None
+    if m.group("rel") and text.endswith(tuple(_reference()["comparison_prefixes"]), 0, m.start()):
+        return None
+    year, basis = _year_of(m, published)
+    if year is None:
+        probe = _span(m, 2000, date(2000, 12, 31))  # a leap year: any valid month/day passes
+        return PeriodMention(m.start(), m.end(), raw, None, None, basis, probe[2]) if probe else None
+    span = _span(m, year, published)
+    if span and not has_year and not m.group("dayonly") and published and _mostly_ahead(span[0], span[1], published):
+        span = _span(m, year - 1, published)
+    if span is None:
+        return None
+    return PeriodMention(m.start(), m.end(), raw, span[0], span[1], basis, span[2])
+
+
+def find_periods(text: str, published: date | None) -> list[PeriodMention]:
+    """Every period mention, left to right, resolved against the publication date.
+
+    >>> [(p.raw, str(p.period_start), str(p.period_end), p.granularity)
+    ...  for p in find_periods("2023年,上半年,截至10月底", date(2023, 11, 5))]
+    [('2023年', '2023-01-01', '2023-12-31', 'year'), ('上半年', '2023-01-01', '2023-06-30', 'half'), ('截至10月底', '2023-01-01', '2023-10-31', 'as_of')]
+    """
+    found: list[PeriodMention] = []
+    for m in _period_pattern().finditer(text.translate(_FULLWIDTH)):
+        if m.end() == m.start() or m.group(0) in _reference()["as_of_prefixes"]:
+            continue
+        mention = _mention(m, text, published)
+        if mention:
+            found.append(mention)
+    return found
