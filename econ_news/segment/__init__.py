@@ -1,0 +1,127 @@
+"""segment: a NormalizedDocument's blocks -> the articles in the file.
+
+A heading opens a new article only when it reads as an article title: it is the file's first
+text block, or a level-1 markdown heading, or a date/source line or a byline follows it
+within two blocks (other headings, i.e. subtitles, may sit in between). Other headings are
+section headings: they stay in the body as a line of their own, because they give the
+paragraphs under them their context (`项目建设快马加鞭`). A heading right under a title, before
+any body text, is a subtitle and is left out of the body.
+
+Text before the first title is the tail of another page: an article of its own with no title,
+marked is_fragment. A file without any title is one untitled article.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from econ_news.normalize.patterns import furniture
+from econ_news.records import Article, Block, NormalizedDocument, stable_id
+from econ_news.segment.dating import infer_date
+from econ_news.segment.sentences import split_sentences
+
+__all__ = ["segment_document", "split_sentences"]
+
+_TITLE_LOOKAHEAD = 2  # blocks after a heading in which its date line or byline must appear
+
+
+@dataclass
+class _Draft:
+    title: Block | None = None
+    title_rank: tuple[bool, bool] = (False, False)  # (a date line or byline is under it, it is a level-1 heading)
+    meta: list[Block] = field(default_factory=list)
+    bylines: list[Block] = field(default_factory=list)
+    body: list[Block] = field(default_factory=list)
+
+
+def segment_document(doc: NormalizedDocument) -> list[Article]:
+    drafts = _drafts(doc.blocks)
+    has_titled = any(d.title is not None for d in drafts)
+    articles: list[Article] = []
+    for draft in drafts:
+        if not draft.body:
+            continue
+        articles.append(_article(doc, draft, len(articles), is_fragment=draft.title is None and has_titled))
+    return articles
+
+
+def _drafts(blocks: tuple[Block, ...]) -> list[_Draft]:
+    drafts = [_Draft()]
+    seen_text = False
+    for i, block in enumerate(blocks):
+        current = drafts[-1]
+        if block.kind == "heading":
+            rank = (_has_stamp_below(blocks, i), block.level == 1)
+            if not seen_text or any(rank):
+                _open_article(drafts, block, rank)
+            elif current.title is not None and not current.body:
+                pass  # a subtitle under the title: not body text
+            else:
+                current.body.append(block)
+            seen_text = True
+        elif block.kind == "paragraph":
+            current.body.append(block)
+            seen_text = True
+        elif block.kind == "meta":
+            current.meta.append(block)
+        elif block.kind == "byline":
+            current.bylines.append(block)
+    return drafts
+
+
+def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool]) -> None:
+    current = drafts[-1]
+    if current.title is not None and not current.body:
+        # Title candidates with no text between: a banner, a menu item or a kicker, and the headline.
+        # The headline has a date line or byline under it, or else is marked <h1>/#; between equals,
+        # the first one is the headline and the others are subtitles.
+        if rank > current.title_rank:
+            current.title, current.title_rank = title, rank
+        return
+    if current.title is None and not current.body:
+        current.title, current.title_rank = title, rank
+        current.meta.clear()  # lines above a headline are page chrome (a "today" widget), not its stamp
+        return
+    drafts.append(_Draft(title=title, title_rank=rank))
+
+
+def _has_stamp_below(blocks: tuple[Block, ...], i: int) -> bool:
+    for below in blocks[i + 1 : i + 1 + _TITLE_LOOKAHEAD]:
+        if below.kind in ("meta", "byline"):
+            return True
+        if below.kind != "heading":
+            return False
+    return False
+
+
+def _article(doc: NormalizedDocument, draft: _Draft, ordinal: int, is_fragment: bool) -> Article:
+    title = _clean_title(draft.title.text) if draft.title is not None else None
+    paragraphs = [b.text for b in draft.body if b.kind == "paragraph"]
+    published, source = _publication_date(draft, title, paragraphs)
+    text = "\n".join(b.text for b in draft.body)
+    return Article(
+        article_id=stable_id(doc.sha256, ordinal),
+        source_uri=doc.source_uri,
+        doc_sha256=doc.sha256,
+        ordinal=ordinal,
+        title=title,
+        published_date=published,
+        date_source=source,
+        byline=draft.bylines[0].text if draft.bylines else None,
+        text=text,
+        sentences=split_sentences(text),
+        is_fragment=is_fragment,
+    )
+
+
+def _publication_date(draft: _Draft, title: str | None, paragraphs: list[str]) -> tuple[date | None, str | None]:
+    stated = next((m.published_date for m in draft.meta if m.published_date is not None), None)
+    if stated is not None:
+        return stated, "stated"
+    inferred = infer_date(title, paragraphs)
+    return (inferred, "inferred") if inferred is not None else (None, None)
+
+
+def _clean_title(text: str) -> str | None:
+    title = furniture().title_suffix.sub("", text).strip()
+    return title or None
