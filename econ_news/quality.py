@@ -59,13 +59,20 @@ def load_suites(expectations_dir: Path) -> dict[str, dict]:
     return suites
 
 
+# Gross industrial output (总产值) of a park or city is commonly 2-5 times its GDP, which is value added;
+# beyond this factor the GDP is almost surely a unit misprint (157.67万元 written for 157.67亿元).
+GROSS_OUTPUT_TO_GDP_MAX = 20.0
+VALUE_ADDED = ["industrial_value_added", "industrial_value_added_above_scale"]
+GROSS_OUTPUT = ["industrial_output", "industrial_output_above_scale"]
+
+
 def add_plausibility_column(metrics: pd.DataFrame) -> pd.DataFrame:
     """Mark metric rows that contradict another row of the same article, entity and period.
 
-    - a GDP below the same entity's industrial value added or industrial output: the GDP is suspect
-      (a unit misprint such as 157.67万元 for 157.67亿元 is the usual cause);
-    - the same indicator's growth rate stated twice with different values for one value: both rows are
-      suspect only when their values are equal (two different levels may well have two rates).
+    - a GDP below the same entity's industrial value added (a part of GDP cannot exceed the whole), or
+      more than GROSS_OUTPUT_TO_GDP_MAX times below its gross industrial output: the GDP is suspect;
+    - the same figure (indicator and value) stated twice with different growth rates: both rows are
+      suspect (two different levels may well have two rates).
     """
     df = metrics.copy()
     df[PLAUSIBILITY_COLUMN] = True
@@ -73,12 +80,11 @@ def add_plausibility_column(metrics: pd.DataFrame) -> pd.DataFrame:
         return df
     # Group keys as one string: nulls and mixed dtypes in key columns must not break the grouping.
     scope = _key(df, ["article_id", "entity", "period_start", "period_end"])
-    is_component = df["indicator"].isin(["industrial_value_added", "industrial_output",
-                                         "industrial_value_added_above_scale", "industrial_output_above_scale"])
-    if is_component.any():
-        largest = df["value"].where(is_component).groupby(scope).transform("max")
-        bad_gdp = (df["indicator"] == "gdp") & (df["value"] < largest)
-        df.loc[bad_gdp.fillna(False).to_numpy(dtype=bool), PLAUSIBILITY_COLUMN] = False
+    is_gdp = df["indicator"] == "gdp"
+    value_added = df["value"].where(df["indicator"].isin(VALUE_ADDED)).groupby(scope).transform("max")
+    gross_output = df["value"].where(df["indicator"].isin(GROSS_OUTPUT)).groupby(scope).transform("max")
+    bad_gdp = is_gdp & ((df["value"] < value_added) | (df["value"] * GROSS_OUTPUT_TO_GDP_MAX < gross_output))
+    df.loc[bad_gdp.fillna(False).to_numpy(dtype=bool), PLAUSIBILITY_COLUMN] = False
     rated = df["yoy_pct"].notna() & df["value"].notna()
     if rated.any():
         figure = _key(df, ["article_id", "entity", "indicator", "value"])

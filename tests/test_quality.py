@@ -102,6 +102,17 @@ def test_gdp_below_its_own_industrial_value_added_is_implausible():
     assert dict(zip(flagged["metric_id"], flagged[PLAUSIBILITY_COLUMN])) == {"g": False, "i": True, "o": True}
 
 
+def test_gdp_below_gross_output_is_plausible_unless_far_below():
+    # Gross output exceeds GDP in an industrial park (金昌经开区 2023: GDP 365亿元, 规上工业总产值 1620亿元).
+    park = [dict(GOOD["metrics"], metric_id="g", indicator="gdp", value=3.65e10, yoy_pct=15.0),
+            dict(GOOD["metrics"], metric_id="o", indicator="industrial_output_above_scale", value=1.62e11, yoy_pct=21.9)]
+    flagged = add_plausibility_column(pd.DataFrame(park))
+    assert flagged[PLAUSIBILITY_COLUMN].all()
+    misprint = [dict(park[0], value=1576700.0), dict(park[1], value=6.75e9)]
+    flagged = add_plausibility_column(pd.DataFrame(misprint))
+    assert dict(zip(flagged["metric_id"], flagged[PLAUSIBILITY_COLUMN])) == {"g": False, "o": True}
+
+
 def test_same_figure_with_two_growth_rates_is_implausible():
     rows = [dict(GOOD["metrics"], metric_id="a", yoy_pct=2.0), dict(GOOD["metrics"], metric_id="b", yoy_pct=3.0),
             dict(GOOD["metrics"], metric_id="c", value=1e9, yoy_pct=5.0)]
