@@ -176,8 +176,13 @@ class Validator:
 
 
 def _key(df: pd.DataFrame, columns: list[str]) -> pd.Series:
+    """One string per row from several columns, vectorised (a row-wise join is ~100x slower)."""
     # pandas 3 keeps missing values missing under astype(str); fill them first.
-    return df[columns].astype("object").fillna("").astype(str).agg("\x1f".join, axis=1)
+    parts = [df[c].astype("object").fillna("").astype(str) for c in columns]
+    key = parts[0]
+    for part in parts[1:]:
+        key = key + "\x1f" + part
+    return key
 
 
 def _as_text(value) -> str | None:

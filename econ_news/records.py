@@ -279,13 +279,17 @@ SCHEMAS = {
 }
 
 
-def record_to_row(record: object, schema: pa.Schema, **extra: object) -> dict:
-    """A record's fields that the schema names, plus extra columns such as run_id."""
-    values = {f.name: getattr(record, f.name) for f in fields(record)}  # type: ignore[arg-type]
-    values.update(extra)
-    return {name: values.get(name) for name in schema.names}
-
-
 def to_table(records: list, schema: pa.Schema, **extra: object) -> pa.Table:
-    rows = [record_to_row(r, schema, **extra) for r in records]
-    return pa.Table.from_pylist(rows, schema=schema)
+    """Records as an Arrow table of the schema; columns the record type lacks are filled from extra
+    (e.g. run_id) or left null. Built column by column: a dict per row costs several times more."""
+    names = {f.name for f in fields(records[0])} if records else set()
+    columns = []
+    for field_ in schema:
+        if field_.name in extra:
+            values = [extra[field_.name]] * len(records)
+        elif field_.name in names:
+            values = [getattr(r, field_.name) for r in records]
+        else:
+            values = [None] * len(records)
+        columns.append(pa.array(values, type=field_.type))
+    return pa.Table.from_arrays(columns, schema=schema)
