@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from econ_news.quality import PLAUSIBILITY_COLUMN, Validator, add_plausibility_column, load_suites
+from econ_news.quality import (PLAUSIBILITY_COLUMN, Validator, add_plausibility_column, load_suites,
+                                rows_from_quarantine)
 from econ_news.records import SCHEMAS, TABLE_KEYS as KEYS
 from tests.conftest import REPO
 
@@ -132,3 +133,20 @@ def test_table_level_duplicate_keys_and_schema_drift_fail(validator):
     empty = _frame("articles").iloc[0:0]
     outcomes = {o.expectation: o.success for o in validator.validate_table("articles", empty, params)}
     assert outcomes["expect_table_row_count_to_be_between"] is False
+
+
+def test_data_docs_render_the_quarantined_rows(validator, tmp_path):
+
+    bad = _frame("metrics", yoy_pct=4500.0)
+    checked = validator.validate_rows("metrics", bad, {"today": TODAY, "article_ids": ["a1"]}, "metric_id", "r")
+    restored = rows_from_quarantine(checked.quarantine, "metrics", SCHEMAS["metrics"])
+    assert restored.loc[0, "yoy_pct"] == 4500.0 and restored.loc[0, "period_start"] == date(2025, 1, 1)
+    frames = {("metrics", "row"): pd.concat([restored, _frame("metrics")], ignore_index=True),
+              ("articles", "table"): _frame("articles")}
+    index = validator.render_data_docs(tmp_path / "run-1", frames,
+                                       {"today": TODAY, "article_ids": ["a1"], "columns": SCHEMAS["articles"].names,
+                                        "min_articles": 1})
+    assert index.exists()
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "run-1").rglob("*.html") if p != index]
+    assert any("expect_column_values_to_be_between" in p or "values must be" in p.lower() for p in pages)
+    assert any("4500" in p for p in pages), "the offending value is shown"
