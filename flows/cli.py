@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
+from pathlib import Path
 
 from flows.settings import configure_environment
 
@@ -14,6 +16,18 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--raw-dir", default="data/raw", help="folder of raw pages, read recursively (default: data/raw)")
     run.add_argument("--curated-dir", default="data/curated", help="output root (default: data/curated)")
     run.add_argument("--batch-size", type=int, default=200, help="files per task run (default: 200)")
+    serve = commands.add_parser("serve", help="register the nightly and backfill deployments on the Prefect server "
+                                               "(PREFECT_API_URL) and run their flow runs until stopped")
+    nightly = commands.add_parser("nightly", help="fetch the sources and process what is new, once, now")
+    backfill = commands.add_parser("backfill", help="reprocess the raw inputs that landed between two dates, now")
+    backfill.add_argument("--start", required=True, type=date.fromisoformat, help="first ingest date, YYYY-MM-DD")
+    backfill.add_argument("--end", required=True, type=date.fromisoformat, help="last ingest date, YYYY-MM-DD")
+    backfill.add_argument("--source", action="append", dest="sources", metavar="NAME",
+                          help="a source to process (repeatable; default: all)")
+    backfill.add_argument("--no-reprocess", dest="reprocess", action="store_false",
+                          help="only add raw inputs that are not in the tables yet")
+    for command in (serve, nightly, backfill):
+        command.add_argument("--config", default="sources.toml", help="the sources file (default: ./sources.toml)")
     args = parser.parse_args(argv)
 
     configure_environment()
@@ -21,9 +35,23 @@ def main(argv: list[str] | None = None) -> int:
         from flows.pipeline import run_pipeline
 
         summary = run_pipeline(raw_dir=args.raw_dir, curated_dir=args.curated_dir, batch_size=args.batch_size)
-        print("\n".join(summary.lines()))
+    elif args.command == "serve":
+        from econ_news.sources.config import load_config
+        from flows.deployments import serve_deployments
+
+        serve_deployments(load_config(args.config))
         return 0
-    return 2
+    elif args.command == "nightly":
+        from flows.pipeline import nightly as nightly_flow
+
+        summary = nightly_flow(config_path=str(Path(args.config).resolve()))
+    else:
+        from flows.pipeline import backfill as backfill_flow
+
+        summary = backfill_flow(start_date=args.start, end_date=args.end, sources=args.sources,
+                                reprocess=args.reprocess, config_path=str(Path(args.config).resolve()))
+    print("\n".join(summary.lines()))
+    return 0
 
 
 if __name__ == "__main__":

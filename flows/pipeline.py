@@ -1,4 +1,11 @@
-"""The pipeline flow: wiring only. Every step is a task from tasks/, applied to batches of files."""
+"""The flows: wiring only. Every step is a task from tasks/, applied to batches of files.
+
+- run_pipeline: every file of one folder, and the tables replaced whole (`econ-news run`);
+- nightly: fetch the configured sources into the raw store, then process what is new (by content hash)
+  and merge it into its partitions (the `nightly` deployment, on a cron schedule);
+- backfill: reprocess (or complete) the partitions of a date range and some sources from the raw store,
+  offline (the `backfill` deployment, run from the Prefect UI's form).
+"""
 from __future__ import annotations
 
 import json
@@ -11,9 +18,14 @@ from pathlib import Path
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from econ_news.fetch import DEFAULT_MAX_FILE_BYTES
-from tasks.stages import (check_and_publish, extract, fetch, normalize, scan_sources, segment, stage_rejects,
-                          validate_and_stage)
+from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, DEFAULT_TIMEZONE
+from econ_news.ingest import PartitionWork
+from econ_news.sources.config import Config, FetchSettings, load_config
+from econ_news.sources.intake import FetchOutcome
+from econ_news.sources.web import Robots, origin_of
+from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
+from tasks.stages import (check_and_publish, extract, fetch, normalize, plan_work, scan_folder_work, segment,
+                          stage_rejects_and_ledger, validate_and_stage)
 
 RUNS_DIR = "_runs"
 
@@ -23,18 +35,26 @@ class RunSummary:
     run_id: str
     raw_dir: str
     curated_dir: str
-    files: int = 0
+    kind: str = "run"  # run | nightly | backfill
+    files: int = 0  # raw inputs processed
     written: dict = field(default_factory=dict)
     quarantined: dict = field(default_factory=dict)
     rejects: dict = field(default_factory=dict)
+    partitions: list = field(default_factory=list)  # ingest_date=.../source=... written
+    fetched: dict = field(default_factory=dict)  # URLs by fetch outcome
+    fetch_problems: list = field(default_factory=list)  # [url, outcome, detail] of URLs not fetched
     expectations: list = field(default_factory=list)  # [table, expectation, column, level, success, unexpected]
     started_at: str = ""
     finished_at: str = ""
 
     def lines(self) -> list[str]:
         w, q = self.written, self.quarantined
-        return [
-            f"run {self.run_id}",
+        lines = [f"run {self.run_id}" + ("" if self.kind == "run" else f" ({self.kind})")]
+        if self.kind == "nightly":
+            lines.append(f"urls fetched:      {sum(self.fetched.values())} {dict(sorted(self.fetched.items()))}")
+        if self.kind != "run":
+            lines.append(f"partitions:        {len(self.partitions)}")
+        lines += [
             f"files read:        {self.files}",
             f"articles:          {w.get('articles', 0)}",
             f"projects:          {w.get('projects', 0)}",
@@ -43,28 +63,141 @@ class RunSummary:
             f"inputs rejected:   {sum(self.rejects.values())} {dict(self.rejects) if self.rejects else ''}".rstrip(),
             f"output:            {self.curated_dir}/{{articles,projects,metrics,quarantine,rejects}}/",
         ]
+        return lines
 
 
 def _chunks(items: list, size: int) -> list[list]:
     return [items[i : i + size] for i in range(0, len(items), size)]
 
 
+def _new_summary(kind: str, raw_dir: str, curated_dir: str) -> RunSummary:
+    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
+    return RunSummary(run_id, raw_dir, curated_dir, kind, started_at=datetime.now(timezone.utc).isoformat())
+
+
 @flow(name="econ-news-run", log_prints=False)
 def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated", batch_size: int = 200,
                  max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RunSummary:
     """Read every raw page under raw_dir and publish the articles, projects and metrics tables."""
-    run_id = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]
-    summary = RunSummary(run_id, raw_dir, curated_dir, started_at=datetime.now(timezone.utc).isoformat())
-    today = date.today()
-    refs, scan_rejects = scan_sources(raw_dir, max_file_bytes)
-    summary.files = len(refs) + len(scan_rejects)
-    reports = [stage_rejects.submit(scan_rejects, curated_dir, run_id, "scan", today)]
-    for index, batch in enumerate(_chunks(refs, max(1, batch_size))):
-        fetched = fetch.submit(batch, max_file_bytes)
-        normalized = normalize.submit(fetched, max_file_bytes)
-        segmented = segment.submit(normalized)
-        extracted = extract.submit(segmented)
-        reports.append(validate_and_stage.submit(extracted, curated_dir, run_id, f"{index:05d}", today))
+    summary = _new_summary("run", raw_dir, curated_dir)
+    work = scan_folder_work(raw_dir, max_file_bytes, DEFAULT_TIMEZONE)
+    _process(work, summary, batch_size, max_file_bytes, "tables")
+    return summary
+
+
+@flow(name="econ-news-nightly", log_prints=False)
+def nightly(config_path: str = "sources.toml", batch_size: int = 200) -> RunSummary:
+    """Fetch every configured source into the raw store, then process the raw inputs not yet in the tables.
+
+    Args:
+        config_path: the sources file (sources, fetch limits, schedule, raw and curated folders)
+        batch_size: raw files per task run
+    """
+    config = load_config(config_path)
+    summary = _new_summary("nightly", str(config.raw_dir), str(config.curated_dir))
+    _fetch_sources(config, summary)
+    work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
+                     config.timezone, reprocess=False, dates=None, sources=None)
+    _process(work, summary, batch_size, config.fetch.max_bytes, "merge")
+    return summary
+
+
+@flow(name="econ-news-backfill", log_prints=False)
+def backfill(start_date: date, end_date: date, sources: list[str] | None = None, reprocess: bool = True,
+             config_path: str = "sources.toml", batch_size: int = 200) -> RunSummary:
+    """Rebuild the tables' partitions for raw inputs that landed between two dates, from the raw store.
+
+    Nothing is fetched: a backfill replays what is in the raw store, so it gives the same tables every
+    time it is run on the same raw inputs.
+
+    Args:
+        start_date: first landing date (ingest_date) to process, inclusive
+        end_date: last landing date (ingest_date) to process, inclusive
+        sources: names of the sources to process, as in the sources file; empty for all
+        reprocess: rebuild these partitions from all their raw inputs (replacing them); off: only add raw
+            inputs that are not in the tables yet
+        config_path: the sources file
+        batch_size: raw files per task run
+    """
+    config = load_config(config_path)
+    if end_date < start_date:
+        raise ValueError(f"end_date {end_date} is before start_date {start_date}")
+    for name in sources or []:
+        config.source(name)  # an unknown name fails here, with the names the file has
+    summary = _new_summary("backfill", str(config.raw_dir), str(config.curated_dir))
+    work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
+                     config.timezone, reprocess=reprocess, dates=(start_date, end_date), sources=sources or None)
+    _process(work, summary, batch_size, config.fetch.max_bytes, "replace" if reprocess else "merge")
+    return summary
+
+
+def _folders(config: Config) -> list[tuple[str, str]]:
+    return [(s.name, str(s.path)) for s in config.sources if s.kind == "folder"]
+
+
+def _fetch_sources(config: Config, summary: RunSummary) -> None:
+    """Feeds first (their entries are pages to fetch), then every page; robots.txt once per origin."""
+    settings, raw_dir, zone = config.fetch, str(config.raw_dir), config.timezone
+    robots: dict[str, Robots] = {}
+    outcomes: list[FetchOutcome] = []
+    feed_task, page_task = with_retries(fetch_feed, settings), with_retries(fetch_page, settings)
+    feeds = [(s.name, s.urls[0]) for s in config.sources if s.kind == "feed"]
+    _read_robots([url for _, url in feeds], settings, robots)
+    feed_runs = [(name, url, feed_task.submit(url, name, settings, robots[origin_of(url)], raw_dir, zone))
+                 for name, url in feeds]
+    pages: dict[str, str] = {}  # url -> source; a URL listed by two sources is fetched once, for the first
+    for name, url, future in feed_runs:
+        got = _outcome(future, url, name)
+        outcomes.append(got)
+        for link in got.links:
+            pages.setdefault(link, name)
+    for source in config.sources:
+        if source.kind == "urls":
+            for url in source.urls:
+                pages.setdefault(url, source.name)
+    _read_robots(list(pages), settings, robots)
+    page_runs = [(url, name, page_task.submit(url, name, settings, robots[origin_of(url)], raw_dir, zone))
+                 for url, name in pages.items()]
+    outcomes += [_outcome(future, url, name) for url, name, future in page_runs]
+    summary.fetched = dict(Counter(o.outcome for o in outcomes))
+    summary.fetch_problems = [[o.url, o.outcome, o.detail] for o in outcomes if not o.ok]
+
+
+def _read_robots(urls: list[str], settings: FetchSettings, robots: dict[str, Robots]) -> None:
+    robots_task = with_retries(read_robots, settings)
+    pending = {origin: robots_task.submit(origin, settings)
+               for origin in sorted({origin_of(u) for u in urls} - robots.keys())}
+    for origin, future in pending.items():
+        future.wait()
+        # RFC 9309: robots.txt that cannot be had (5xx, unreachable) means stay out of the whole site.
+        robots[origin] = future.result() if future.state.is_completed() else Robots(origin, None, disallow_all=True)
+
+
+def _outcome(future, url: str, source: str) -> FetchOutcome:
+    """A fetch task's result; a fetch that failed after its retries is recorded, not raised: one dead
+    site must not stop the night."""
+    future.wait()
+    if future.state.is_completed():
+        return future.result()
+    return FetchOutcome(url, source, "failed", detail=str(future.state.message or "")[:300])
+
+
+def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, max_file_bytes: int,
+             mode: str) -> None:
+    """Process every planned partition's inputs, stage them, check and publish, and record the run."""
+    curated_dir, run_id, today = summary.curated_dir, summary.run_id, date.today()
+    summary.files = sum(w.inputs for w in work)
+    summary.partitions = [w.path for w in work]
+    reports = []
+    for entry in work:
+        reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
+        for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
+            fetched = fetch.submit(batch, max_file_bytes)
+            normalized = normalize.submit(fetched, max_file_bytes)
+            segmented = segment.submit(normalized)
+            extracted = extract.submit(segmented)
+            reports.append(validate_and_stage.submit(extracted, curated_dir, run_id, entry.path, f"{index:05d}",
+                                                     today))
     written, quarantined, rejected = Counter(), Counter(), Counter()
     row_outcomes: Counter = Counter()
     for future in reports:
@@ -74,16 +207,16 @@ def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated", b
         rejected.update(report.rejects)
         for o in report.outcomes:
             row_outcomes[(o.table, o.expectation, o.column, o.level)] += o.unexpected_count
-    table_outcomes = check_and_publish(curated_dir, run_id, summary.files)
+    # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
+    table_outcomes = check_and_publish(curated_dir, run_id, summary.files, mode) if work or mode == "tables" else []
     summary.written, summary.quarantined, summary.rejects = dict(written), dict(quarantined), dict(rejected)
     summary.expectations = [[t, e, c, lvl, n == 0, n] for (t, e, c, lvl), n in sorted(row_outcomes.items())]
     summary.expectations += [[o.table, o.expectation, o.column, o.level, o.success, o.unexpected_count]
                              for o in table_outcomes]
     summary.finished_at = datetime.now(timezone.utc).isoformat()
     _record_run(summary)
-    create_markdown_artifact(key="econ-news-run-summary", markdown=_markdown(summary),
+    create_markdown_artifact(key=f"econ-news-{summary.kind}-summary", markdown=_markdown(summary),
                              description="Counts per table and validation outcomes of this run")
-    return summary
 
 
 def _record_run(summary: RunSummary) -> None:
@@ -100,7 +233,12 @@ def _markdown(summary: RunSummary) -> str:
     counts = "\n".join(f"| {name} | {summary.written.get(name, 0)} | {summary.quarantined.get(name, 0)} |"
                        for name in ("articles", "projects", "metrics"))
     rejects = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(summary.rejects.items())) or "| none | 0 |"
-    return (f"# econ-news run {summary.run_id}\n\nFiles: {summary.files}; output: `{summary.curated_dir}`\n\n"
-            f"| table | rows written | rows quarantined |\n|---|---|---|\n{counts}\n\n"
+    fetched = "\n".join(f"| {outcome} | {n} |" for outcome, n in sorted(summary.fetched.items())) or "| none | 0 |"
+    problems = "\n".join(f"| {url} | {outcome} | {detail} |" for url, outcome, detail in summary.fetch_problems)
+    return (f"# econ-news {summary.kind} {summary.run_id}\n\nFiles: {summary.files}; partitions: "
+            f"{len(summary.partitions)}; output: `{summary.curated_dir}`\n\n"
+            f"| fetch outcome | urls |\n|---|---|\n{fetched}\n\n"
+            + (f"| url not fetched | outcome | detail |\n|---|---|---|\n{problems}\n\n" if problems else "")
+            + f"| table | rows written | rows quarantined |\n|---|---|---|\n{counts}\n\n"
             f"| rejected input reason | files |\n|---|---|\n{rejects}\n\n"
             f"| table | expectation | column | level | result | unexpected rows |\n|---|---|---|---|---|---|\n{rows}\n")

@@ -7,6 +7,7 @@ because every task run costs Prefect bookkeeping (~10 ms here).
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -17,18 +18,30 @@ from prefect.cache_policies import NO_CACHE
 
 from econ_news import pipeline
 from econ_news.curate import BatchReport, check_tables, stage_batch
-from econ_news.fetch import RawFileRef, scan_raw_files
+from econ_news.fetch import LOCAL_SOURCE, RawFileRef
+from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
+                              read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
-from econ_news.records import Article, Metric, NormalizedDocument, Project, RawDocument, Reject
-from econ_news.store import StagedRun
+from econ_news.records import SCHEMAS, Article, Metric, NormalizedDocument, Project, RawDocument, Reject
+from econ_news.store import StagedRun, count_rows, sweep_abandoned
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = Path(os.environ.get("ECON_NEWS_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
 
 
-@cache
+_VALIDATOR_LOCK = threading.Lock()
+
+
 def shared_validator(expectations_dir: Path = EXPECTATIONS_DIR) -> Validator:
-    """One GX context per worker process: building it is the slow part, validating is fast."""
+    """One GX context per worker process: building it is the slow part, validating is fast. Built under a
+    lock: the first batches finish together, and GX contexts built concurrently in threads race inside
+    pyparsing (TypeError: SuiteParameterParser.push_first() ...)."""
+    with _VALIDATOR_LOCK:
+        return _validator(expectations_dir)
+
+
+@cache
+def _validator(expectations_dir: Path) -> Validator:
     return Validator(expectations_dir)
 
 
@@ -51,10 +64,30 @@ class Extracted:
 # Large batches pass through memory between tasks; hashing them for Prefect's cache keys would cost more
 # than the work, so tasks opt out of caching (reruns are cheap and idempotent instead).
 @task(name="fetch-manifest", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def scan_sources(raw_dir: str, max_file_bytes: int) -> tuple[list[RawFileRef], list[Reject]]:
-    refs, rejects = scan_raw_files(raw_dir, max_file_bytes)
-    get_run_logger().info("fetch manifest: %d files to read, %d rejected while scanning", len(refs), len(rejects))
-    return refs, rejects
+def scan_folder_work(raw_dir: str, max_file_bytes: int, timezone: str) -> list[PartitionWork]:
+    """Every file under raw_dir, by partition: a full run of one folder."""
+    inventory = take_inventory([(LOCAL_SOURCE, Path(raw_dir))], None, max_file_bytes, timezone)
+    work = plan(inventory, {}, reprocess=True)
+    _log_plan(work)
+    return work
+
+
+@task(name="plan-run", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, max_file_bytes: int,
+              timezone: str, reprocess: bool, dates: tuple[date, date] | None, sources: list[str] | None
+              ) -> list[PartitionWork]:
+    """The inputs on disk against the ledger of the published tables: what this run processes, by partition."""
+    inventory = take_inventory([(name, Path(path)) for name, path in folders], Path(raw_dir), max_file_bytes,
+                               timezone)
+    work = plan(inventory, read_ledger(Path(curated_dir)), reprocess=reprocess, dates=dates,
+                sources=set(sources) if sources is not None else None)
+    _log_plan(work)
+    return work
+
+
+def _log_plan(work: list[PartitionWork]) -> None:
+    get_run_logger().info("plan: %d inputs to process in %d partitions %s", sum(w.inputs for w in work),
+                          len(work), [w.path for w in work][:20])
 
 
 @task(name="fetch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -84,30 +117,62 @@ def extract(segmented: Carried) -> Extracted:
 
 
 @task(name="validate-and-stage", retries=1, cache_policy=NO_CACHE)
-def validate_and_stage(extracted: Extracted, curated_dir: str, run_id: str, part: str, today: date) -> BatchReport:
+def validate_and_stage(extracted: Extracted, curated_dir: str, run_id: str, partition: str, part: str,
+                       today: date) -> BatchReport:
     result = pipeline.BatchResult(extracted.articles, extracted.projects, extracted.metrics, extracted.rejects)
-    report = stage_batch(result, StagedRun(Path(curated_dir), run_id), shared_validator(), part, run_id, today)
+    staged = StagedRun(Path(curated_dir), run_id, partition)
+    report = stage_batch(result, staged, shared_validator(), part, run_id, today)
     logger = get_run_logger()
-    logger.info("batch %s: staged %s; quarantined %s; rejects %s", part, dict(report.written),
+    logger.info("batch %s/%s: staged %s; quarantined %s; rejects %s", partition, part, dict(report.written),
                 dict(report.quarantined), dict(report.rejects))
     return report
 
 
-@task(name="stage-rejects", cache_policy=NO_CACHE)
-def stage_rejects(rejects: list[Reject], curated_dir: str, run_id: str, part: str, today: date) -> BatchReport:
-    result = pipeline.BatchResult(rejects=rejects)
-    return stage_batch(result, StagedRun(Path(curated_dir), run_id), shared_validator(), part, run_id, today)
+@task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
+def stage_rejects_and_ledger(work: PartitionWork, curated_dir: str, run_id: str, today: date) -> BatchReport:
+    """The partition's scan-time rejects, and its ledger rows: the raw inputs this run accounts for."""
+    staged = StagedRun(Path(curated_dir), run_id, work.path)
+    report = stage_batch(pipeline.BatchResult(rejects=work.rejects), staged, shared_validator(), "scan", run_id,
+                         today)
+    staged.write_part(LEDGER_TABLE, "ledger", ledger_table(work, run_id))
+    return report
+
+
+# How check_and_publish swaps the run in (see econ_news/store.py).
+PUBLISH_MODES = ("tables", "replace", "merge")
+# A run's staging folder untouched this long belongs to a run that was killed (no run stages for a day).
+ABANDONED_STAGING_SECONDS = 24 * 3600
 
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
-def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int) -> list[ExpectationOutcome]:
-    """Table-level expectations, then the atomic swap. On failure nothing is published."""
+def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> list[ExpectationOutcome]:
+    """Table-level expectations, then the atomic swap. On failure nothing is published.
+
+    mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
+    theirs (a backfill reprocessing its dates); "merge": the staged rows are merged into their partitions.
+    """
+    if mode not in PUBLISH_MODES:
+        raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
     staged = StagedRun(Path(curated_dir), run_id)
+    schemas = {**SCHEMAS, LEDGER_TABLE: LEDGER_SCHEMA}
+    if mode == "merge" and count_rows(Path(curated_dir) / "articles"):
+        # Merging cannot empty a table that has rows, so the "empty table while raw files exist" gate has
+        # nothing to guard; applied to the new rows alone, one new input that yields no article (a stray
+        # image, a listing page) would fail every night until an article came with it.
+        raw_files_seen = 0
     try:
+        for partition in staged.partitions():
+            staged.in_partition(partition).ensure_schema_files(schemas)
         outcomes = check_tables(staged, shared_validator(), raw_files_seen)
     except Exception:
         staged.discard()
         raise
-    staged.publish()
-    get_run_logger().info("published run %s to %s", run_id, curated_dir)
+    if mode == "tables":
+        swapped = staged.tables()
+        staged.publish()
+    else:
+        swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
+    abandoned = sweep_abandoned(Path(curated_dir), ABANDONED_STAGING_SECONDS)
+    get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
+                          run_id, curated_dir, mode, len(swapped), abandoned)
     return outcomes
