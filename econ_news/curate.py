@@ -7,13 +7,14 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
 from econ_news.pipeline import BatchResult
 from econ_news.quality import (PLAUSIBILITY_COLUMN, ExpectationOutcome, TableValidationError, Validator,
-                               add_plausibility_column)
+                               add_plausibility_column, rows_from_quarantine)
 from econ_news.records import SCHEMAS, TABLE_KEYS, to_table
 from econ_news.store import StagedRun
 
@@ -59,20 +60,60 @@ def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, pa
     return report
 
 
-def check_tables(staged: StagedRun, validator: Validator, raw_files_seen: int) -> list[ExpectationOutcome]:
-    """Table-level expectations on the staged tables; raises TableValidationError when any fails."""
+def table_level_frames(staged: StagedRun, raw_files_seen: int) -> dict[str, tuple[pd.DataFrame, dict]]:
+    """Per table, the frame and parameters the table-level expectations judge.
+
+    The frame carries the staged table's real column list (for the schema-drift check) but only the key's
+    values: table-level checks never need the text columns, which can be gigabytes.
+    """
     staged.ensure_schema_files(SCHEMAS)
-    outcomes = []
+    frames = {}
     for name, key in KEYS.items():
         schema = staged.schema(name)
         keys = staged.read(name, columns=[key]).to_pandas()
-        # The frame carries the staged table's real column list (for the schema-drift check) but only the
-        # key's values: table-level checks never need the text columns, which can be gigabytes.
         frame = pd.DataFrame({col: keys[key] if col == key else pd.Series([None] * len(keys), dtype="object")
                               for col in schema.names})
-        parameters = {"columns": SCHEMAS[name].names, "min_articles": 1 if raw_files_seen else 0}
+        frames[name] = (frame, {"columns": SCHEMAS[name].names, "min_articles": 1 if raw_files_seen else 0})
+    return frames
+
+
+def check_tables(staged: StagedRun, validator: Validator, raw_files_seen: int) -> list[ExpectationOutcome]:
+    """Table-level expectations on the staged tables; raises TableValidationError when any fails."""
+    outcomes = []
+    for name, (frame, parameters) in table_level_frames(staged, raw_files_seen).items():
         outcomes += validator.validate_table(name, frame, parameters)
     failures = [o for o in outcomes if not o.success]
     if failures:
         raise TableValidationError(failures)
     return outcomes
+
+
+# Data Docs show every quarantined row and this many clean rows per table: enough to read the suite's
+# verdicts, small enough that a backfill of a million rows still renders in seconds.
+REPORT_SAMPLE_ROWS = 2000
+
+
+def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_files_seen: int, today: date) -> Path:
+    """GX Data Docs of this run: each table's row suite on its quarantined rows plus a sample of clean rows,
+    and its table-level suite. Returns the site's index.html."""
+    quarantine = staged.read("quarantine").to_pandas() if (staged.dir / "quarantine").exists() else \
+        pd.DataFrame(columns=SCHEMAS["quarantine"].names)
+    article_ids = staged.read("articles", columns=["article_id"]).column("article_id").to_pylist()
+    frames = {}
+    for name, (frame, parameters) in table_level_frames(staged, raw_files_seen).items():
+        schema = SCHEMAS[name]
+        sample = _head(staged, name, REPORT_SAMPLE_ROWS).select(schema.names).to_pandas()
+        if name == "metrics":
+            sample = add_plausibility_column(sample)
+        restored = rows_from_quarantine(quarantine, name, schema)
+        parts = [f for f in (restored, sample) if len(f)]
+        row_frame = pd.concat(parts, ignore_index=True) if parts else sample
+        frames[(name, "row")] = (row_frame, {"today": today, "article_ids": article_ids})
+        frames[(name, "table")] = (frame, parameters)
+    return validator.render_data_docs(site_dir, frames)
+
+
+def _head(staged: StagedRun, name: str, rows: int) -> pa.Table:
+    import pyarrow.dataset as pads
+
+    return pads.dataset(str(staged.dir / name), format="parquet", partitioning="hive").head(rows)

@@ -110,7 +110,8 @@ class Validator:
         self._batch_definitions = {}
         for name, suite in self.suites.items():
             for level in ("row", "table"):
-                configs = [ExpectationConfiguration(type=e["type"], kwargs=e["kwargs"], meta=e.get("meta", {}))
+                configs = [ExpectationConfiguration(type=e["type"], kwargs=_static_kwargs(name, e["kwargs"]),
+                                                    meta=e.get("meta", {}))
                            for e in suite["expectations"] if e.get("meta", {}).get("level", "row") == level]
                 self._gx_suites[(name, level)] = ExpectationSuite(name=f"{name}.{level}", expectations=configs)
             asset = source.add_dataframe_asset(name)
@@ -159,13 +160,12 @@ class Validator:
         clean = df.drop(index=list(failed_rows)).reset_index(drop=True)
         return RowValidation(clean, pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS), outcomes)
 
-    def render_data_docs(self, site_dir: Path, frames: dict[tuple[str, str], pd.DataFrame],
-                         parameters: dict) -> Path:
+    def render_data_docs(self, site_dir: Path, frames: dict[tuple[str, str], tuple[pd.DataFrame, dict]]) -> Path:
         """Validate report frames through GX checkpoints whose action renders Data Docs into site_dir.
 
-        frames maps (table, level) to the frame to show: for "row", the run's quarantined rows restored to
-        their types plus a bounded sample of clean rows; for "table", the frame the table-level gate saw.
-        Returns the site's index.html.
+        frames maps (table, level) to the frame to show and its expectation parameters: for "row", the run's
+        quarantined rows restored to their types plus a bounded sample of clean rows; for "table", the frame
+        the table-level gate saw. Returns the site's index.html.
         """
         import great_expectations as gx
 
@@ -178,7 +178,7 @@ class Validator:
                 "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
             })
             try:
-                for (table, level), frame in frames.items():
+                for (table, level), (frame, parameters) in frames.items():
                     suite = self._registered_suite(table, level)
                     name = f"{site_name}-{table}-{level}"
                     definition = self.context.validation_definitions.add(
@@ -213,6 +213,15 @@ class Validator:
                                                bool(res.success), int(res.result.get("unexpected_count") or 0),
                                                detail))
         return outcomes
+
+
+def _static_kwargs(table: str, kwargs: dict) -> dict:
+    """Fill the {"$PARAMETER": "columns"} placeholder with the table's schema columns (records.SCHEMAS, the
+    one place they are defined). The list is the same for every run, and GX's Data Docs cannot render a
+    column list given as a parameter."""
+    from econ_news.records import SCHEMAS
+
+    return {k: list(SCHEMAS[table].names) if v == {"$PARAMETER": "columns"} else v for k, v in kwargs.items()}
 
 
 def rows_from_quarantine(quarantine: pd.DataFrame, table: str, schema) -> pd.DataFrame:

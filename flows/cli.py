@@ -28,13 +28,18 @@ def main(argv: list[str] | None = None) -> int:
                           help="only add raw inputs that are not in the tables yet")
     for command in (serve, nightly, backfill):
         command.add_argument("--config", default="sources.toml", help="the sources file (default: ./sources.toml)")
+    for command in (run, nightly, backfill):
+        command.add_argument("--task-runner", default=None, metavar="RUNNER",
+                             help="where batch tasks run: thread (default), process[:N], dask (local cluster) or "
+                                  "tcp://host:8786 (a Dask scheduler); default from $ECON_NEWS_TASK_RUNNER")
     args = parser.parse_args(argv)
 
     configure_environment()
     if args.command == "run":
         from flows.pipeline import run_pipeline
 
-        summary = run_pipeline(raw_dir=args.raw_dir, curated_dir=args.curated_dir, batch_size=args.batch_size)
+        summary = _with_runner(run_pipeline, args)(raw_dir=args.raw_dir, curated_dir=args.curated_dir,
+                                                   batch_size=args.batch_size)
     elif args.command == "serve":
         from econ_news.sources.config import load_config
         from flows.deployments import serve_deployments
@@ -44,14 +49,20 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "nightly":
         from flows.pipeline import nightly as nightly_flow
 
-        summary = nightly_flow(config_path=str(Path(args.config).resolve()))
+        summary = _with_runner(nightly_flow, args)(config_path=str(Path(args.config).resolve()))
     else:
         from flows.pipeline import backfill as backfill_flow
 
-        summary = backfill_flow(start_date=args.start, end_date=args.end, sources=args.sources,
+        summary = _with_runner(backfill_flow, args)(start_date=args.start, end_date=args.end, sources=args.sources,
                                 reprocess=args.reprocess, config_path=str(Path(args.config).resolve()))
     print("\n".join(summary.lines()))
     return 0
+
+
+def _with_runner(flow, args):
+    from flows.runners import build_task_runner
+
+    return flow.with_options(task_runner=build_task_runner(args.task_runner))
 
 
 if __name__ == "__main__":

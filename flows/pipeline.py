@@ -23,6 +23,7 @@ from econ_news.ingest import PartitionWork
 from econ_news.sources.config import Config, FetchSettings, load_config
 from econ_news.sources.intake import FetchOutcome
 from econ_news.sources.web import Robots, origin_of
+from flows.runners import build_task_runner
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
 from tasks.stages import (check_and_publish, extract, fetch, normalize, plan_work, scan_folder_work, segment,
                           stage_rejects_and_ledger, validate_and_stage)
@@ -44,6 +45,8 @@ class RunSummary:
     fetched: dict = field(default_factory=dict)  # URLs by fetch outcome
     fetch_problems: list = field(default_factory=list)  # [url, outcome, detail] of URLs not fetched
     expectations: list = field(default_factory=list)  # [table, expectation, column, level, success, unexpected]
+    report: str | None = None  # GX Data Docs of this run (index.html)
+    quarantined_rows: list = field(default_factory=list)  # the first quarantined rows, for the artifact
     started_at: str = ""
     finished_at: str = ""
 
@@ -63,6 +66,8 @@ class RunSummary:
             f"inputs rejected:   {sum(self.rejects.values())} {dict(self.rejects) if self.rejects else ''}".rstrip(),
             f"output:            {self.curated_dir}/{{articles,projects,metrics,quarantine,rejects}}/",
         ]
+        if self.report:
+            lines.append(f"validation report: {self.report}")
         return lines
 
 
@@ -75,7 +80,7 @@ def _new_summary(kind: str, raw_dir: str, curated_dir: str) -> RunSummary:
     return RunSummary(run_id, raw_dir, curated_dir, kind, started_at=datetime.now(timezone.utc).isoformat())
 
 
-@flow(name="econ-news-run", log_prints=False)
+@flow(name="econ-news-run", log_prints=False, task_runner=build_task_runner())
 def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated", batch_size: int = 200,
                  max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RunSummary:
     """Read every raw page under raw_dir and publish the articles, projects and metrics tables."""
@@ -85,7 +90,7 @@ def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated", b
     return summary
 
 
-@flow(name="econ-news-nightly", log_prints=False)
+@flow(name="econ-news-nightly", log_prints=False, task_runner=build_task_runner())
 def nightly(config_path: str = "sources.toml", batch_size: int = 200) -> RunSummary:
     """Fetch every configured source into the raw store, then process the raw inputs not yet in the tables.
 
@@ -102,7 +107,7 @@ def nightly(config_path: str = "sources.toml", batch_size: int = 200) -> RunSumm
     return summary
 
 
-@flow(name="econ-news-backfill", log_prints=False)
+@flow(name="econ-news-backfill", log_prints=False, task_runner=build_task_runner())
 def backfill(start_date: date, end_date: date, sources: list[str] | None = None, reprocess: bool = True,
              config_path: str = "sources.toml", batch_size: int = 200) -> RunSummary:
     """Rebuild the tables' partitions for raw inputs that landed between two dates, from the raw store.
@@ -208,7 +213,10 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
         for o in report.outcomes:
             row_outcomes[(o.table, o.expectation, o.column, o.level)] += o.unexpected_count
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
-    table_outcomes = check_and_publish(curated_dir, run_id, summary.files, mode) if work or mode == "tables" else []
+    published = check_and_publish(curated_dir, run_id, summary.files, mode) if work or mode == "tables" else None
+    table_outcomes = published.outcomes if published else []
+    if published:
+        summary.report, summary.quarantined_rows = published.report, published.quarantined
     summary.written, summary.quarantined, summary.rejects = dict(written), dict(quarantined), dict(rejected)
     summary.expectations = [[t, e, c, lvl, n == 0, n] for (t, e, c, lvl), n in sorted(row_outcomes.items())]
     summary.expectations += [[o.table, o.expectation, o.column, o.level, o.success, o.unexpected_count]
@@ -235,10 +243,18 @@ def _markdown(summary: RunSummary) -> str:
     rejects = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(summary.rejects.items())) or "| none | 0 |"
     fetched = "\n".join(f"| {outcome} | {n} |" for outcome, n in sorted(summary.fetched.items())) or "| none | 0 |"
     problems = "\n".join(f"| {url} | {outcome} | {detail} |" for url, outcome, detail in summary.fetch_problems)
-    return (f"# econ-news {summary.kind} {summary.run_id}\n\nFiles: {summary.files}; partitions: "
-            f"{len(summary.partitions)}; output: `{summary.curated_dir}`\n\n"
-            f"| fetch outcome | urls |\n|---|---|\n{fetched}\n\n"
-            + (f"| url not fetched | outcome | detail |\n|---|---|---|\n{problems}\n\n" if problems else "")
-            + f"| table | rows written | rows quarantined |\n|---|---|---|\n{counts}\n\n"
-            f"| rejected input reason | files |\n|---|---|\n{rejects}\n\n"
-            f"| table | expectation | column | level | result | unexpected rows |\n|---|---|---|---|---|---|\n{rows}\n")
+    quarantined = "\n".join(f"| {q['table']} | {q['row_key']} | {q['expectation']} | {q['column'] or ''} | "
+                            f"{q['value'] or ''} | {q['why'] or ''} |" for q in summary.quarantined_rows)
+    sections = [
+        f"# econ-news {summary.kind} {summary.run_id}\n\nFiles: {summary.files}; partitions: "
+        f"{len(summary.partitions)}; output: `{summary.curated_dir}`",
+        f"| fetch outcome | urls |\n|---|---|\n{fetched}",
+        f"| url not fetched | outcome | detail |\n|---|---|---|\n{problems}" if problems else "",
+        f"| table | rows written | rows quarantined |\n|---|---|---|\n{counts}",
+        f"Validation report (GX Data Docs): `{summary.report}`" if summary.report else "",
+        f"| quarantined from | row key | expectation | column | value | why |\n|---|---|---|---|---|---|\n{quarantined}"
+        if quarantined else "",
+        f"| rejected input reason | files |\n|---|---|\n{rejects}",
+        f"| table | expectation | column | level | result | unexpected rows |\n|---|---|---|---|---|---|\n{rows}",
+    ]
+    return "\n\n".join(s for s in sections if s) + "\n"

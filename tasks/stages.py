@@ -7,6 +7,7 @@ because every task run costs Prefect bookkeeping (~10 ms here).
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,7 +18,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from econ_news import pipeline
-from econ_news.curate import BatchReport, check_tables, stage_batch
+from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
                               read_ledger, take_inventory)
@@ -145,7 +146,7 @@ ABANDONED_STAGING_SECONDS = 24 * 3600
 
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
-def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> list[ExpectationOutcome]:
+def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> PublishResult:
     """Table-level expectations, then the atomic swap. On failure nothing is published.
 
     mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
@@ -165,8 +166,12 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.in_partition(partition).ensure_schema_files(schemas)
         outcomes = check_tables(staged, shared_validator(), raw_files_seen)
     except Exception:
+        # The report shows why the gate held; then nothing of this run remains.
+        _report(staged, curated_dir, run_id, raw_files_seen)
         staged.discard()
         raise
+    report = _report(staged, curated_dir, run_id, raw_files_seen)
+    quarantined = _quarantined_rows(staged)
     if mode == "tables":
         swapped = staged.tables()
         staged.publish()
@@ -175,4 +180,37 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
     abandoned = sweep_abandoned(Path(curated_dir), ABANDONED_STAGING_SECONDS)
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)
-    return outcomes
+    return PublishResult(outcomes, str(report) if report else None, quarantined)
+
+
+# A run's markdown artifact lists at most this many quarantined rows; the quarantine table has them all.
+ARTIFACT_QUARANTINE_ROWS = 50
+REPORTS_DIR = "_reports"
+REPORTS_KEPT = 30
+
+
+@dataclass
+class PublishResult:
+    outcomes: list[ExpectationOutcome]
+    report: str | None  # the run's GX Data Docs index.html
+    quarantined: list[dict]  # the first quarantined rows: table, row_key, expectation, column, value, why
+
+
+def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> Path | None:
+    """Render the run's Data Docs; a report that cannot be rendered is logged, never fatal."""
+    reports = Path(curated_dir) / REPORTS_DIR
+    try:
+        index = write_report(staged, shared_validator(), reports / run_id, raw_files_seen, date.today())
+    except Exception as exc:  # noqa: BLE001 - the tables matter more than their report
+        get_run_logger().warning("validation report not written: %s: %s", type(exc).__name__, exc)
+        return None
+    for old in sorted(p for p in reports.iterdir() if p.is_dir())[:-REPORTS_KEPT]:
+        shutil.rmtree(old, ignore_errors=True)
+    return index
+
+
+def _quarantined_rows(staged: StagedRun) -> list[dict]:
+    if not (staged.dir / "quarantine").exists():
+        return []
+    columns = ["table", "row_key", "expectation", "column", "value", "why"]
+    return staged.read("quarantine", columns=columns).slice(0, ARTIFACT_QUARANTINE_ROWS).to_pylist()

@@ -141,11 +141,10 @@ def test_data_docs_render_the_quarantined_rows(validator, tmp_path):
     checked = validator.validate_rows("metrics", bad, {"today": TODAY, "article_ids": ["a1"]}, "metric_id", "r")
     restored = rows_from_quarantine(checked.quarantine, "metrics", SCHEMAS["metrics"])
     assert restored.loc[0, "yoy_pct"] == 4500.0 and restored.loc[0, "period_start"] == date(2025, 1, 1)
-    frames = {("metrics", "row"): pd.concat([restored, _frame("metrics")], ignore_index=True),
-              ("articles", "table"): _frame("articles")}
-    index = validator.render_data_docs(tmp_path / "run-1", frames,
-                                       {"today": TODAY, "article_ids": ["a1"], "columns": SCHEMAS["articles"].names,
-                                        "min_articles": 1})
+    frames = {("metrics", "row"): (pd.concat([restored, _frame("metrics")], ignore_index=True),
+                                   {"today": TODAY, "article_ids": ["a1"]}),
+              ("articles", "table"): (_frame("articles"), {"columns": SCHEMAS["articles"].names, "min_articles": 1})}
+    index = validator.render_data_docs(tmp_path / "run-1", frames)
     assert index.exists()
     pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "run-1").rglob("*.html") if p != index]
     assert any("expect_column_values_to_be_between" in p or "values must be" in p.lower() for p in pages)
