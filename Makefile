@@ -24,8 +24,9 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python benchmarks/run_benchmark.py
+	$(BIN)/python benchmarks/run_benchmark.py --articles 2000 --task-runner process
 
 clean:
 	rm -rf $(VENV) data/curated/articles data/curated/projects data/curated/metrics \
-	       data/curated/quarantine data/curated/rejects data/curated/_staging data/curated/_runs
+	       data/curated/quarantine data/curated/rejects data/curated/_staging data/curated/_runs \
+	       data/curated/_reports data/curated/_ledger data/curated/_publish.lock
