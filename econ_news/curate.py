@@ -14,7 +14,8 @@ import pyarrow as pa
 
 from econ_news.pipeline import BatchResult
 from econ_news.quality import (PLAUSIBILITY_COLUMN, ExpectationOutcome, TableValidationError, Validator,
-                               add_plausibility_column, rows_from_quarantine)
+                               add_plausibility_column, add_project_plausibility_column,
+                               rows_from_quarantine)
 from econ_news.records import SCHEMAS, TABLE_KEYS, to_table
 from econ_news.store import StagedRun
 
@@ -33,10 +34,12 @@ def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, pa
                 today: date) -> BatchReport:
     """Validate one batch's rows and write the clean ones and the quarantined ones as part files."""
     report = BatchReport()
+    metrics = to_table(result.metrics, SCHEMAS["metrics"], run_id=run_id).to_pandas()
     frames = {
         "articles": to_table(result.articles, SCHEMAS["articles"], run_id=run_id).to_pandas(),
-        "projects": to_table(result.projects, SCHEMAS["projects"], run_id=run_id).to_pandas(),
-        "metrics": add_plausibility_column(to_table(result.metrics, SCHEMAS["metrics"], run_id=run_id).to_pandas()),
+        "projects": add_project_plausibility_column(
+            to_table(result.projects, SCHEMAS["projects"], run_id=run_id).to_pandas(), metrics),
+        "metrics": add_plausibility_column(metrics),
     }
     quarantine_frames = []
     parameters = {"today": today}
@@ -105,6 +108,8 @@ def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_fi
         sample = _head(staged, name, REPORT_SAMPLE_ROWS).select(schema.names).to_pandas()
         if name == "metrics":
             sample = add_plausibility_column(sample)
+        elif name == "projects":
+            sample = sample.assign(**{PLAUSIBILITY_COLUMN: True})  # judged with its batch when staged
         restored = rows_from_quarantine(quarantine, name, schema)
         parts = [f for f in (restored, sample) if len(f)]
         row_frame = pd.concat(parts, ignore_index=True) if parts else sample

@@ -93,6 +93,21 @@ def add_plausibility_column(metrics: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+def add_project_plausibility_column(projects: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """Mark a project whose own investment exceeds the largest group total (planned_investment) its article
+    states, when the project was read as an item of a list of projects (rule "listed"): a member cannot cost
+    more than its group, so one of the two figures is misread (a unit, or a digit)."""
+    df = projects.copy()
+    df[PLAUSIBILITY_COLUMN] = True
+    if df.empty or metrics.empty:
+        return df
+    totals = metrics.loc[metrics["indicator"] == "planned_investment"].groupby("article_id")["value"].max()
+    group_total = df["article_id"].map(totals)
+    too_big = (df["rule"] == "listed") & (df["investment_cny"] > group_total)
+    df.loc[too_big.fillna(False).to_numpy(dtype=bool), PLAUSIBILITY_COLUMN] = False
+    return df
+
+
 class Validator:
     """Runs the JSON suites through GX Core. One per process; safe to share between threads."""
 
@@ -239,7 +254,7 @@ def rows_from_quarantine(quarantine: pd.DataFrame, table: str, schema) -> pd.Dat
             frame[field_.name] = pd.to_datetime(column, errors="coerce").dt.date
         elif pa.types.is_boolean(field_.type):
             frame[field_.name] = column.map({"True": True, "False": False})
-    if table == "metrics":
+    if table in ("metrics", "projects"):
         frame[PLAUSIBILITY_COLUMN] = frame[PLAUSIBILITY_COLUMN].map({"True": True, "False": False})
     else:
         frame = frame.drop(columns=[PLAUSIBILITY_COLUMN])

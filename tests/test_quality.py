@@ -7,7 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from econ_news.quality import (PLAUSIBILITY_COLUMN, Validator, add_plausibility_column, load_suites,
+from econ_news.quality import (PLAUSIBILITY_COLUMN, Validator, add_plausibility_column,
+                                add_project_plausibility_column, load_suites,
                                 rows_from_quarantine)
 from econ_news.records import SCHEMAS, TABLE_KEYS as KEYS
 from tests.conftest import REPO
@@ -49,6 +50,7 @@ BAD = {
     ("projects", "expect_column_values_to_be_in_set", "status"): {"status": "finished"},
     ("projects", "expect_column_values_to_be_between", "investment_cny"): {"investment_cny": 37.0},
     ("projects", "expect_column_values_to_be_between", "land_area_mu"): {"land_area_mu": -5.0},
+    ("projects", "expect_column_values_to_be_in_set", PLAUSIBILITY_COLUMN): {PLAUSIBILITY_COLUMN: False},
     ("metrics", "expect_column_values_to_not_be_null", "metric_id"): {"metric_id": None},
     ("metrics", "expect_column_values_to_not_be_null", "article_id"): {"article_id": None},
     ("metrics", "expect_column_values_to_be_in_set", "article_id"): {"article_id": "unknown"},
@@ -78,9 +80,8 @@ def test_every_row_expectation_has_a_bad_case():
 def _frame(table, **changes):
     row = {c: None for c in SCHEMAS[table].names} | GOOD[table] | changes
     frame = pd.DataFrame([row], columns=SCHEMAS[table].names)
-    if table == "metrics":
-        frame = add_plausibility_column(frame) if PLAUSIBILITY_COLUMN not in changes else \
-            frame.assign(**{PLAUSIBILITY_COLUMN: changes[PLAUSIBILITY_COLUMN]})
+    if table in ("metrics", "projects"):
+        frame = frame.assign(**{PLAUSIBILITY_COLUMN: changes.get(PLAUSIBILITY_COLUMN, True)})
     return frame
 
 
@@ -112,6 +113,19 @@ def test_gdp_below_gross_output_is_plausible_unless_far_below():
     misprint = [dict(park[0], value=1576700.0), dict(park[1], value=6.75e9)]
     flagged = add_plausibility_column(pd.DataFrame(misprint))
     assert dict(zip(flagged["metric_id"], flagged[PLAUSIBILITY_COLUMN])) == {"g": False, "o": True}
+
+
+def test_listed_project_costing_more_than_its_group_is_implausible():
+    group = pd.DataFrame([dict(GOOD["metrics"], indicator="planned_investment", value=2.4e9, yoy_pct=None)])
+    projects = pd.DataFrame([
+        dict(GOOD["projects"], project_id="in", rule="listed", investment_cny=8.7e8),
+        dict(GOOD["projects"], project_id="over", rule="listed", investment_cny=8.7e10),
+        dict(GOOD["projects"], project_id="single", rule="named", investment_cny=8.7e10),
+        dict(GOOD["projects"], project_id="other-article", article_id="a2", rule="listed", investment_cny=8.7e10),
+    ])
+    flagged = add_project_plausibility_column(projects, group)
+    assert dict(zip(flagged["project_id"], flagged[PLAUSIBILITY_COLUMN])) == {
+        "in": True, "over": False, "single": True, "other-article": True}
 
 
 def test_same_figure_with_two_growth_rates_is_implausible():
