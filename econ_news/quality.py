@@ -184,7 +184,7 @@ class Validator:
         """
         import great_expectations as gx
 
-        site_dir = Path(site_dir)
+        site_dir = Path(site_dir).resolve()  # GX's filesystem store accepts only absolute paths
         site_name = "run-" + site_dir.name
         with self._lock:
             self.context.add_data_docs_site(site_name=site_name, site_config={

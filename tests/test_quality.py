@@ -3,6 +3,7 @@ good one. Row-level failures go to quarantine; table-level failures raise before
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -149,7 +150,8 @@ def test_table_level_duplicate_keys_and_schema_drift_fail(validator):
     assert outcomes["expect_table_row_count_to_be_between"] is False
 
 
-def test_data_docs_render_the_quarantined_rows(validator, tmp_path):
+def test_data_docs_render_the_quarantined_rows(validator, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # a relative site folder, as `econ-news run --curated-dir data/curated` gives
 
     bad = _frame("metrics", yoy_pct=4500.0)
     checked = validator.validate_rows("metrics", bad, {"today": TODAY, "article_ids": ["a1"]}, "metric_id", "r")
@@ -158,8 +160,8 @@ def test_data_docs_render_the_quarantined_rows(validator, tmp_path):
     frames = {("metrics", "row"): (pd.concat([restored, _frame("metrics")], ignore_index=True),
                                    {"today": TODAY, "article_ids": ["a1"]}),
               ("articles", "table"): (_frame("articles"), {"columns": SCHEMAS["articles"].names, "min_articles": 1})}
-    index = validator.render_data_docs(tmp_path / "run-1", frames)
-    assert index.exists()
-    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "run-1").rglob("*.html") if p != index]
+    index = validator.render_data_docs(Path("_reports") / "run-1", frames)
+    assert index.exists() and index.is_relative_to(tmp_path)
+    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "_reports" / "run-1").rglob("*.html") if p != index]
     assert any("expect_column_values_to_be_between" in p or "values must be" in p.lower() for p in pages)
     assert any("4500" in p for p in pages), "the offending value is shown"
