@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -55,6 +56,16 @@ def test_every_table_is_non_empty_and_counts_add_up(curated):
     assert {p.name for p in SAMPLE_RAW.iterdir()} <= {s.rsplit("/", 1)[-1] for s in sources}
     manifest = json.loads(next((root / "_runs").glob("*.json")).read_text())
     assert manifest["run_id"] == summary.run_id
+
+
+def test_every_run_leaves_its_validation_report(curated):
+    root, summary = curated
+    assert summary.report and Path(summary.report) == (root / "_reports" / summary.run_id / "index.html").resolve()
+    assert Path(summary.report).exists()
+    # The quarantined rows of the run are listed for the artifact, with the expectation that failed.
+    quarantine = _read(root, "quarantine").to_pandas()
+    assert len(summary.quarantined_rows) == min(len(quarantine), 50)
+    assert all(q["expectation"] for q in summary.quarantined_rows)
 
 
 def test_keys_unique_and_rows_point_at_articles(curated):
