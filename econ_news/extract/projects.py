@@ -11,6 +11,12 @@ How a project is found (Project.rule is the rule of the project's first mention)
                investment. Lists of 企业 and the count itself are not projects.
 * ``included`` 包括甲、乙,以及丙等。 in or after a sentence about projects (当天集中开工的项目...).
 * ``defined``  甲是...重点项目: 甲 is a project although its name has no head noun.
+* ``alias``    甲项目(以下简称“乙”): the short form joins 甲's row and is never its name.
+
+Numbered lines under a heading that ends in a colon (...的项目有6个:\n一是甲项目,总投资32亿元;) take their
+status from the heading; 最大的两个项目是甲项目和乙项目 names both. A start stated for a project stays its
+status when its completion is only expected (正式开工建设。该项目预计2026年建成投产), and a trial going on beats
+a finished-building participle (新建成的甲项目正在调试).
 
 A mention's status is the most advanced wording in its clause and the rest of its sentence (预计/计划/将
 + 投产 means still under construction; 建成后将 is no state); a list item's status also comes from its
@@ -59,7 +65,10 @@ _STRAY_LETTER = re.compile(r"[\u4e00-\u9fff][a-z][\u4e00-\u9fff]")
 _ROUTE = re.compile(r"[\u4e00-\u9fff]{2,}至[\u4e00-\u9fff]{2,}")
 _BARE_AMOUNT = re.compile(rf"{_AMOUNT}|[0-9.]+")
 _DIGITS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-_RULE_ORDER = {"quoted": 0, "named": 1, "listed": 2, "included": 3, "defined": 4}
+_BARE_ANAPHORS = ("项目", "工程")  # point back only at the start of a clause
+_RULE_ORDER = {"quoted": 0, "named": 1, "listed": 2, "included": 3, "defined": 4, "alias": 5}
+# 中国电信股份有限公司甘肃分公司: a branch written after a company name belongs to it.
+_BRANCH = re.compile(r"[\u4e00-\u9fff]{2,6}?分公司")
 
 
 # ------------------------------------------------------------------ reference words and regexes
@@ -123,6 +132,19 @@ class _Lexicon:
     group_counters: frozenset[str]
     site_after: re.Pattern[str]
     caption: re.Pattern[str]
+    completion_only: frozenset[str]
+    component_leader: re.Pattern[str]
+    location_preposition: re.Pattern[str]
+    park_end: re.Pattern[str]
+    builder_title: re.Pattern[str]
+    first_person: re.Pattern[str]
+    ordinal_subject: re.Pattern[str]
+    item_marker: re.Pattern[str]
+    alias: re.Pattern[str]
+    designation_any: re.Pattern[str]
+    count_copula: re.Pattern[str]
+    head_end: re.Pattern[str]
+    inner_deng: re.Pattern[str]
 
 
 @cache
@@ -178,6 +200,7 @@ def _lexicon() -> _Lexicon:
         modifier_stop=re.compile(_alternation(w["list_modifier_stops"])),
         enumeration=re.compile(
             rf"(?:{_alternation(w['enumeration_openers'])})(?P<body>[^。;；!！?？\n]+?)等"
+            rf"(?![^{_NOT_NAME}等]{{1,12}}?(?:{heads})(?:{phase})?(?:、|以及|及|等))"
             rf"(?=[。;；!！?？\n]|$|(?:{count})?{not_clause}{{0,6}}(?:{group_heads}))"
         ),
         enumeration_split=re.compile(_alternation(w["enumeration_separators"])),
@@ -190,7 +213,9 @@ def _lexicon() -> _Lexicon:
         anaphor=re.compile(_alternation(w["anaphors"])),
         compound_after_anaphor=re.compile(_alternation(w["anaphor_not_followed_by"])),
         investment_before=re.compile(rf"(?:{_alternation(w['investment_words'])})(?:为|达|共|合计|约为)?$"),
-        not_investment_before=re.compile(rf"(?:{_alternation(w['investment_not_after'])})(?:计划)?(?:总)?投资"),
+        not_investment_before=re.compile(
+            rf"(?:{_alternation(w['investment_not_after'])})(?:[\u4e00-\u9fff]{{0,4}}?)(?:计划)?(?:总)?投资"
+        ),  # 完成投资, 完成固定资产投资, 累计完成项目投资
         land_before=re.compile(rf"(?:{_alternation(w['land_words'])})(?:约|为|达|共)?$"),
         capacity_before=re.compile(rf"(?:{_alternation(w['capacity_words'])})(?:为|达|约)?$"),
         capacity_prefix=re.compile(rf"(?:{_alternation(w['capacity_prefixes'])})$"),
@@ -204,6 +229,22 @@ def _lexicon() -> _Lexicon:
         group_counters=frozenset(w["list_counters"]),
         site_after=re.compile(r"[^,，;；:：。!！?？\n的]{0,8}?(?:施工|建设|生产)?现场"),  # 甲项目三标段工程建设现场
         caption=re.compile(r"\s*\([^()]*\)\s*$"),
+        completion_only=frozenset(w["completion_only_words"]),
+        component_leader=re.compile(_alternation(w["component_leaders"])),
+        location_preposition=re.compile(rf"(?:{_alternation(w['location_prepositions'])})$"),
+        park_end=re.compile(rf"(?:{_alternation(w['park_heads'])})$"),
+        builder_title=re.compile(rf"[\u4e00-\u9fff()]{{0,12}}?(?:{_alternation(w['builder_titles'])})"),
+        first_person=re.compile(_alternation(w["first_person"])),
+        ordinal_subject=re.compile(w["ordinal_subjects"]),
+        item_marker=re.compile(w["item_markers"]),
+        designation_any=re.compile(_alternation(w["designation_leaders"])),
+        count_copula=re.compile(rf"(?:{count}){not_clause}{{0,8}}?(?:{group_heads})(?:分别)?是$"),
+        head_end=re.compile(rf"(?:{heads})(?:{phase})?(?:{section})?$"),
+        # 钛、锆等稀有金属加工项目: a 等 inside an item, followed by the rest of its name and its head noun
+        inner_deng=re.compile(rf"[^{_NOT_NAME}]等[^{_NOT_NAME}等]{{1,12}}?(?:{heads})(?:{phase})?$"),
+        alias=re.compile(
+            rf"\((?:{_alternation(w['alias_openers'])})[:：]?[“\"]?(?P<alias>[^()“”\"\n,，。]{{2,24}}?)[”\"]?\)"
+        ),
     )
 
 
@@ -313,6 +354,7 @@ class _Mention:
     scope: list[tuple[int, int]] = field(default_factory=list)  # [clause before the name, text after it]
     future_until: int = -1  # the clause before the name says 力争/计划: its status words up to here are future
     lead_from: int = 0  # start of the sentence's text before the name, after any earlier mention
+    counted: bool = False  # named after a count of projects (最大的两个项目是甲项目和乙项目)
 
 
 def extract_projects(article: Article, context: EntityContext) -> list[Project]:
@@ -334,6 +376,7 @@ def extract_projects(article: Article, context: EntityContext) -> list[Project]:
         taken = [(m.start, m.end) for m in mentions]
         mentions.extend(m for m in finder(doc) if not any(m.start < b and a < m.end for a, b in taken))
     mentions = sorted((m for m in mentions if not doc.in_caption(m.start)), key=lambda m: m.start)
+    aliases = _aliases(doc, mentions)
     _set_scopes(doc, mentions)
     masked = _masked(doc.text, mentions)
     anaphora = _anaphora(doc, mentions)
@@ -345,8 +388,23 @@ def extract_projects(article: Article, context: EntityContext) -> list[Project]:
         masked = _masked(doc.text, mentions)
         anaphora = _anaphora(doc, mentions)
     periods = find_periods(doc.text, article.published_date)
-    return [_project(article, doc, masked, group, anaphora, periods) for group in _merge(mentions)]
+    return [_project(article, doc, masked, group, anaphora, periods, mentions)
+            for group in _merge(mentions, aliases)]
 
+
+def _aliases(doc: _Doc, mentions: list[_Mention]) -> dict[str, _Mention]:
+    """甲高纯镍钴新材料一体化项目(以下简称“镍钴一体化项目”): the short form's key -> the mention of the full
+    name. A mention of the short form inside the brackets is marked rule 'alias' (never the row's name)."""
+    out: dict[str, _Mention] = {}
+    for a in _lexicon().alias.finditer(doc.text):
+        full = next((m for m in mentions if m.end == a.start() and m.list_id is None), None)
+        if full is None:
+            continue
+        out[_key(a.group("alias"))] = full
+        for m in mentions:
+            if a.start() <= m.start and m.end <= a.end():
+                m.rule = "alias"
+    return out
 
 def _masked(text: str, mentions: list[_Mention]) -> str:
     """The text with every name blanked out, so status words inside names (续建项目) are not read."""
@@ -442,6 +500,8 @@ def _is_predicate(doc: _Doc, cut: int, end: int) -> bool:
     lex = _lexicon()
     if lex.anaphor.match(subject):
         return True  # 该项目是...示范项目
+    if lex.ordinal_subject.fullmatch(subject):
+        return False  # 一是甲项目,总投资32亿元: the items of a numbered list
     return not (lex.quantifier.match(subject) or _is_generic(_head_core(subject)))
 
 
@@ -455,6 +515,7 @@ class _StatusHit:
     start: int
     end: int
     future: bool = False  # read through a future marker (预计今年7月建成投产)
+    word: str = ""
 
 
 def _status_hits(masked: str, start: int, end: int, future_until: int = -1) -> list[_StatusHit]:
@@ -473,7 +534,7 @@ def _status_hits(masked: str, start: int, end: int, future_until: int = -1) -> l
             code, soft = "under_construction", False
         elif future and lex.future_start.search(word):
             code, soft = "planned", False
-        hits.append(_StatusHit(code, soft, m.start(), m.end(), future))
+        hits.append(_StatusHit(code, soft, m.start(), m.end(), future, word))
     return hits
 
 
@@ -486,6 +547,18 @@ def _combine(hits: list[_StatusHit], group_status: str | None = None) -> _Status
         hard.append(_StatusHit(group_status, False, -1, -1))
     soft = [h for h in hits if h.soft]
     best = max(hard, key=lambda h: _RANK[h.code], default=None)
+    if best is not None and best.code == "in_operation":
+        # 新建成的甲项目正在调试: building is finished, the trial going on is the later state.
+        done = [h for h in hard if h.code == "in_operation"]
+        trial = [h for h in hard if h.code == "trial_operation" and not h.future]
+        if trial and all(h.word in _lexicon().completion_only for h in done):
+            best = trial[0]
+    if best is not None and best.code == "under_construction" and best.start >= 0:
+        # 甲项目正式开工建设。该项目预计2026年建成投产: the start is the news, the completion only expected.
+        ahead = [h for h in hard if _RANK[h.code] > _STARTED]
+        started = [h for h in hard if h.code == "started" and not h.future]
+        if started and all(h.future for h in ahead):
+            best = started[0]
     if soft and (best is None or _RANK[best.code] == _STARTED):
         return soft[0]
     return best
@@ -512,10 +585,13 @@ def _find_lists(doc: _Doc) -> list[list[_Mention]]:
         pieces: list[tuple[int, int]] = []
         pos = doc.clause_start(m.start())
         for piece in text[pos : m.start()].split("、"):
-            if "等" in piece or any(x.group() != "的" for x in lex.leader.finditer(piece)):
+            inner = lex.inner_deng.search(piece) is not None
+            if ("等" in piece and not inner) or any(
+                    x.group() not in ("的", "等") for x in lex.leader.finditer(piece)):
                 pieces = []  # earlier items belong to an earlier phrase (甲、乙等龙头企业带动丙、丁等项目)
             pieces.append((pos, pos + len(piece)))
             pos += len(piece) + 1
+        pieces = _join_inner_lists(text, pieces)
         if m.group("count") is not None and len(pieces) < 2:
             continue
         first_cut = _cut_leaders(text, *pieces[0])[0]
@@ -542,7 +618,10 @@ def _list_item(doc: _Doc, start: int, end: int, rule: str = "listed") -> _Mentio
     sep = lex.separator_prefix.match(text, start, end)
     if sep:
         start = sep.end()
-    cut, _ = _cut_leaders(text, start, end)
+    lead_end = end
+    if lex.inner_deng.search(text, start, end):  # leaders come before the item's inner list
+        lead_end = min(i for i in (text.find("、", start, end), text.find("等", start, end)) if i >= 0)
+    cut, _ = _cut_leaders(text, start, lead_end)
     investment = _investment_before_name(doc, start, cut)
     start = _strip_openers(text, cut, end)
     name = text[start:end]
@@ -551,6 +630,19 @@ def _list_item(doc: _Doc, start: int, end: int, rule: str = "listed") -> _Mentio
         return None  # also 高速公路 in 甲、乙等高速公路、丙等项目: a kind, not an item
     company = next((c.name for c in doc.companies_in(start, end) if c.start == start and end - c.end >= 2), None)
     return _Mention(start, end, name, rule, company=company, investment=investment)
+
+
+def _join_inner_lists(text: str, bounds: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """甲项目、年产1万吨钛、锆等稀有金属加工项目: an item with a 等 inside takes back the pieces before it that
+    have no head noun of their own."""
+    lex = _lexicon()
+    out: list[tuple[int, int]] = []
+    for a, b in bounds:
+        if lex.inner_deng.search(text, a, b):
+            while out and text[out[-1][1] : a] == "、" and not lex.head_end.search(text, out[-1][0], out[-1][1]):
+                a = out.pop()[0]
+        out.append((a, b))
+    return out
 
 
 def _find_enumerations(doc: _Doc) -> list[list[_Mention]]:
@@ -575,6 +667,7 @@ def _find_enumerations(doc: _Doc) -> list[list[_Mention]]:
             bounds.append((last, sep.start()))
             last = sep.end()
         bounds.append((last, m.end("body")))
+        bounds = _join_inner_lists(text, bounds)
         items = []
         for a, b in bounds:
             while a < b and text[a] in _CLAUSE_END:
@@ -616,9 +709,24 @@ def _find_named(doc: _Doc) -> list[_Mention]:
         if leader and (lex.rejecting_leader.search(text, run_start, cut) or (
                 lex.location_leader.search(text, run_start, cut) and not lex.terminal_end.search(h.group()))):
             continue  # 入选...示范项目, 促进...项目落地, 位于...园区 (but 引进落地甲项目 is a project)
+        if leader == "的" and lex.designation_any.search(text, run_start, cut):
+            continue  # 成为关中西部首个投运的大型数据中心: a title given to something
+        if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(h.group())
+                and not lex.site_after.match(text, h.end())):
+            continue  # 甲项目一期在格尔木工业园正式投产: where it happens
+        if lex.component_leader.search(text, doc.clause_start(h.start()), cut):
+            continue  # 主要建设封装测试厂房、研发中心及配套设施: parts of a project
         if any(c.start <= h.start() < c.end for c in doc.companies):
             continue  # 甘肃省公路航空旅游投资集团有限公司: a head noun inside a company name
         start = _strip_openers(text, cut, h.start())
+        counted = False
+        previous = out[-1] if out else None
+        if text[start] in "和及与" and previous is not None and previous.end == start:
+            start += 1  # 甲项目和乙项目: the conjunction is no part of the name
+        if previous is not None and previous.counted and previous.end == start - 1 and text[start - 1] in "和及与、":
+            counted = True  # ...是甲项目和乙项目: the second of the named pair
+        elif lex.count_copula.search(text, doc.clause_start(h.start()), start):
+            counted = True
         company = max(doc.companies_in(start, h.start()), key=lambda c: c.end, default=None)
         name_start = company.end if company is not None else start
         name = text[name_start : h.end()]
@@ -637,7 +745,9 @@ def _find_named(doc: _Doc) -> list[_Mention]:
             continue  # 实施“培大育强”工程, “聚力中心化”重大项目: a slogan
         out.append(_Mention(name_start, h.end(), name, "named", company=company.name if company else None,
                             outer_start=start, tail_from=h.end(),
-                            subject=not leader and _opens_clause(doc, start)))
+                            subject=not leader and _opens_clause(doc, start), counted=counted))
+        if counted:  # the text before the count says what the counted projects are (本次开工项目中,...)
+            out[-1].governing = (doc.sentence_span(start)[0], doc.clause_start(start))
     # A name inside a longer one (风电基地 in 风电基地30万千瓦风电项目) is part of it.
     return [m for m in out if not any(o is not m and o.outer_start <= m.start and m.end < o.end for o in out)]
 
@@ -703,6 +813,30 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
             colon = max(text.rfind(":", s_start, start), text.rfind("：", s_start, start))
             if colon >= 0:
                 m.governing = (s_start, colon)  # 在此次开工的重点项目中:投资5亿多元的韩家峡水库项目...
+            else:
+                m.governing = _heading_of_item(doc, start)  # ...的项目有6个:\n一是甲项目,总投资32亿元;
+
+
+def _heading_of_item(doc: _Doc, pos: int) -> tuple[int, int] | None:
+    """A numbered line (一是, 1., (1), ①) under a line that ends in a colon, with only numbered lines between:
+    the heading's text governs the item."""
+    text = doc.text
+    marker = _lexicon().item_marker
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not marker.match(text, line_start + len(text[line_start:pos]) - len(text[line_start:pos].lstrip())):
+        return None
+    end = line_start - 1
+    for _ in range(30):
+        if end < 0:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line.endswith((":", "：")):
+            return (start, start + text[start:end].rstrip().rfind(line[-1]))
+        if line and not marker.match(line):
+            return None
+        end = start - 1
+    return None
 
 
 def _needs_evidence(m: _Mention) -> bool:
@@ -715,8 +849,13 @@ def _is_specific(doc: _Doc, masked: str, m: _Mention, pointed: list[tuple[int, i
     later sentences that point back to it with 该项目 and the like (目前该项目主体框架已基本完成)."""
     lex = _lexicon()
     text = doc.text
-    if m.company or any(q.unit in lex.capacity_units for q in doc.quantities_in(m.start, m.end)):
+    if m.company or m.counted or any(q.unit in lex.capacity_units for q in doc.quantities_in(m.start, m.end)):
         return True
+    if lex.park_end.search(m.name) and not lex.site_after.match(text, m.end):
+        after = text[m.end : doc.clause_end(m.end)]
+        if ("项目" in after or "企业" in after) and any(
+                q.kind == "count" and q.counter in lex.group_counters for q in doc.quantities_in(m.end, m.end + len(after))):
+            return False  # 产业园区已累计落地算力项目21个: the place that hosts projects
     if lex.site_after.match(text, m.end) or _ROUTE.search(m.name) or lex.key_project.match(text, m.end):
         return True
     if _mention_investment(doc, m) is not None:
@@ -834,18 +973,54 @@ def _company_near(doc: _Doc, spans: list[tuple[int, int]]) -> str | None:
     text = doc.text
     for a, b in spans:
         for c in doc.companies_in(a, b):
+            name, end = _with_branch(doc, c)
             clause_before = text[doc.clause_start(c.start) : c.start]
-            developer = lex.developer_after.match(text, c.end)
+            developer = lex.developer_after.match(text, end)
             if developer and (clause_before.endswith("由") or developer.group().endswith("的")):
-                return c.name
-            if lex.deal_after.match(text, c.end) and "与" in clause_before:
-                return c.name
-            if text.startswith("与", c.end) and lex.deal_verb.search(text, c.end, doc.clause_end(c.end)):
-                return c.name
+                return name
+            if lex.deal_after.match(text, end) and "与" in clause_before:
+                return name
+            if text.startswith("与", end) and lex.deal_verb.search(text, end, doc.clause_end(end)):
+                return name
     for a, b in spans:
         for c in doc.companies_in(a, b):
-            if lex.title_after.match(text, c.end):
-                return c.name
+            name, end = _with_branch(doc, c)
+            if lex.title_after.match(text, end) and not lex.builder_title.match(text, end):
+                return name  # 中建八局西北公司项目经理: the builder, not the developer
+    return None
+
+
+def _with_branch(doc: _Doc, c: Place) -> tuple[str, int]:
+    """中国电信股份有限公司 + 甘肃分公司: the company as written, with a branch that follows it."""
+    branch = _BRANCH.match(doc.text, c.end)
+    return (doc.text[c.start : branch.end()], branch.end()) if branch else (c.name, c.end)
+
+
+def _speaker_company(doc: _Doc, group: list[_Mention], mentions: list[_Mention]) -> str | None:
+    """The sentence after a project's sentence is a quote in which the speaker calls the project theirs
+    (“我们计划明年一季度上线首批算力。”甘肃陇原云智科技有限公司副总经理何文斌说): the speaker's company."""
+    lex = _lexicon()
+    text = doc.text
+    for m in group:
+        if m.list_id is not None:
+            continue
+        k = doc.sentence_index(m.start) + 1
+        if k >= len(doc.sentence_starts) or doc.paragraph_of_sentence[k] - doc.paragraph(m.start) > 1:
+            continue
+        start, end = doc.sentence_starts[k], doc.sentence_ends[k]
+        lead = text[start:end].lstrip()
+        close = text.find("”", start, end)
+        if not lead.startswith("“") or close < 0 or any(start <= n.start < end for n in mentions):
+            continue
+        if not lex.first_person.search(text, start, close):
+            continue
+        speaker = (close + 1, end)
+        if close + 1 >= end and k + 1 < len(doc.sentence_starts):
+            speaker = (doc.sentence_starts[k + 1], doc.sentence_ends[k + 1])
+        for c in doc.companies_in(*speaker):
+            name, c_end = _with_branch(doc, c)
+            if lex.title_after.match(text, c_end) and not lex.builder_title.match(text, c_end):
+                return name
     return None
 
 
@@ -873,7 +1048,7 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
     singles = [m for m in mentions if m.list_id is None]
     out: dict[int, list[tuple[int, int, bool]]] = {}
     for a in lex.anaphor.finditer(text):
-        if a.group() == "项目" and ((a.start() != doc.clause_start(a.start()) and text[a.start() - 1] != "“")
+        if a.group() in _BARE_ANAPHORS and ((a.start() != doc.clause_start(a.start()) and text[a.start() - 1] != "“")
                                    or lex.compound_after_anaphor.match(text, a.end())):
             continue  # bare 项目 points back only at the start of a clause, and not in 项目建设 / 项目审批
         if any(m.start <= a.start() < m.end for m in mentions):
@@ -884,11 +1059,18 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
             continue
         same = [m for m in before if doc.paragraph(m.start) == paragraph]
         antecedent = ([m for m in same if m.subject] or same or before)[-1]
+        phase, own_phase = lex.phase.match(text, a.end()), lex.phase.search(antecedent.name)
+        if phase and own_phase and phase.group() != own_phase.group():
+            continue  # 甲项目二期...;项目一期已并网发电: another phase of it
         s_start, s_end = doc.sentence_span(a.start())
         named_here = [m for m in mentions if s_start <= m.start < s_end]
         start = a.end() if named_here else s_start
         end = min([s_end] + [doc.clause_start(m.start) for m in named_here if m.start > a.start()])
-        explicit = a.group() != "项目"
+        for b in lex.anaphor.finditer(text, a.end(), end):
+            if b.start() == doc.clause_start(b.start()):
+                end = b.start()  # 该项目二期...;项目一期...: the next pointer reads its own clauses
+                break
+        explicit = a.group() not in _BARE_ANAPHORS
         spans = out.setdefault(antecedent.start, [])
         spans.append((start, end, explicit))
         k = doc.sentence_index(a.start()) + 1
@@ -954,12 +1136,19 @@ def _same_project(a: _Mention, b: _Mention, company_a: str | None, company_b: st
     return any(company and len(core) >= 3 and core in company for core, company in ((ka, company_b), (kb, company_a)))
 
 
-def _merge(mentions: list[_Mention]) -> list[list[_Mention]]:
+def _merge(mentions: list[_Mention], aliases: dict[str, _Mention] | None = None) -> list[list[_Mention]]:
     """Mentions grouped by project, in text order. A group already holding the same name wins, so one name
-    never ends up in two rows."""
+    never ends up in two rows; a short form the article defined joins its full name's group."""
     groups: list[list[_Mention]] = []
     for m in mentions:
         key = _key(m.name)
+        full = next((f for a, f in (aliases or {}).items()
+                     if f is not m and (key == a or _head_core(key) == _head_core(a))), None)
+        if full is not None:
+            owner = [g for g in groups if any(x is full for x in g)]
+            if owner:
+                owner[0].append(m)
+                continue
         same_name = [g for g in groups if any(_key(x.name) == key for x in g)]
         alike = same_name or [g for g in groups if any(
             _same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)]
@@ -980,6 +1169,7 @@ def _project(
     group: list[_Mention],
     anaphora: dict[int, list[tuple[int, int, bool]]],
     periods: list[PeriodMention],
+    mentions: list[_Mention],
 ) -> Project:
     text = doc.text
     first = group[0]
@@ -1000,7 +1190,8 @@ def _project(
         singles = [m for m in group if m.list_id is None]
         company = (_company_near(doc, [span for m in singles for span in m.scope])
                    or _company_near(doc, [doc.sentence_span(m.start) for m in singles])
-                   or _company_near(doc, pointed))
+                   or _company_near(doc, pointed)
+                   or _speaker_company(doc, group, mentions))
     land = _land_area(doc, spans + pointed)
     phase = _lexicon().phase.search(name)
     e_start, e_end = doc.sentence_span(first.start)
