@@ -27,11 +27,15 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９．％－", "0123456789.%-")
+_FULLWIDTH_FORMS = "０１２３４５６７８９．％－"
+_FULLWIDTH = str.maketrans(_FULLWIDTH_FORMS, "0123456789.%-")
+# str.translate looks every character up in a dict, which is slow on CJK text; normalized articles hardly
+# ever hold these forms (normalize turns them half-width), so a C-speed scan decides whether to translate.
+_HAS_FULLWIDTH = re.compile(f"[{re.escape(_FULLWIDTH_FORMS)}]")
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_SMALL = {"十": 10, "百": 100, "千": 1000}
 _CN_BIG = {"万": 1e4, "亿": 1e8}
@@ -41,6 +45,7 @@ _NUM = rf"(?:{_AR_NUM}|{_CN_NUM})"
 _AR_FULL = re.compile(rf"{_AR_NUM}")
 _AR_SCALED = re.compile(rf"({_AR_NUM})([十百千万亿]+)")
 _CLAUSE_BREAK = re.compile(r"[，,。；;：:！!？?\n、]")
+_PERCENT_WORD = "百分之"
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,17 @@ def _reference() -> dict[str, Any]:
 def _alternation(words: Any) -> str:
     """Regex alternation, longest word first so 千瓦时 wins over 千瓦."""
     return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+
+
+def _first_chars(*word_lists: Any) -> str:
+    """A character class of the characters the words start with: put as a lookahead in front of a pattern
+    that begins with optional parts, it lets the scan skip most positions without trying the alternations."""
+    return "[" + re.escape("".join(sorted({w[0] for words in word_lists for w in words}))) + "]"
+
+
+def _half_width(text: str) -> str:
+    """Full-width digits, point, percent and minus as ASCII; one character for one, so offsets stay valid."""
+    return text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
 
 
 # ---------------------------------------------------------------- numbers
@@ -189,7 +205,7 @@ def _quantity_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
         rf"(?P<approx>{approx})?(?P<mult>{mult})?(?P<approx2>{approx})?"
         rf"(?:(?P<unit>{unit}){unit_end})?(?P<post>{post})?"
     )
-    percent_words = re.compile(rf"(?P<pre>{pre})?百分之(?P<num>{_CN_NUM}|{_AR_NUM})(?P<post>{post})?")
+    percent_words = re.compile(rf"(?P<pre>{pre})?{_PERCENT_WORD}(?P<num>{_CN_NUM}|{_AR_NUM})(?P<post>{post})?")
     return quantity, percent_words
 
 
@@ -203,6 +219,12 @@ def _qualifier_false_prefixes() -> dict[str, tuple[str, ...]]:
             if word.endswith(qualifier) and word != qualifier:
                 table.setdefault(qualifier, []).append(word[: -len(qualifier)])
     return {q: tuple(prefixes) for q, prefixes in table.items()}
+
+
+@cache
+def _word_tuple(name: str) -> tuple[str, ...]:
+    """A word list of units.json as the tuple str.startswith / str.endswith take, made once."""
+    return tuple(_reference()[name])
 
 
 def _is_false_qualifier(text: str, start: int, qualifier: str) -> bool:
@@ -240,13 +262,16 @@ def _qualifier(*candidates: tuple[str, str | None]) -> str | None:
 
 
 def _quantity_from_match(text: str, m: re.Match[str]) -> Quantity | None:
+    pre, number, mult, unit_word = m.group("pre", "num", "mult", "unit")
+    if unit_word is None and (mult or number)[-1] not in _CN_BIG:
+        return None  # a bare number (a year, a code): neither a rank nor bare money (checked first: most are)
     ref = _reference()
     start = m.start()
-    pre = m.group("pre")
     if pre and _is_false_qualifier(text, start, pre):
         start, pre = start + len(pre), None
-    number, mult, unit_word = m.group("num"), m.group("mult"), m.group("unit")
-    rank_prefix = next((p for p in ref["rank_prefixes"] if text.endswith(p, 0, start)), None)
+    rank_prefix = None
+    if text.endswith(_word_tuple("rank_prefixes"), 0, start):  # one C call; most numbers have none
+        rank_prefix = next(p for p in ref["rank_prefixes"] if text.endswith(p, 0, start))
     if rank_prefix:
         if unit_word not in ref["rank_units"] or m.group("lo") or pre:
             return None
@@ -260,7 +285,7 @@ def _quantity_from_match(text: str, m: re.Match[str]) -> Quantity | None:
         unit_code, factor, kind = "CNY", 1.0, "money"
     else:
         unit_code, factor, kind = ref["units"][unit_word]
-    if kind == "count" and text.startswith(tuple(ref["count_blockers"]), m.end("unit")):
+    if kind == "count" and text.startswith(_word_tuple("count_blockers"), m.end("unit")):
         return None
     if kind != "money" and _chinese_only_scale(number):
         return None
@@ -311,21 +336,29 @@ def find_quantities(text: str) -> list[Quantity]:
     >>> (q.low, q.high, q.value, q.unit)
     (500000000.0, 1000000000.0, None, 'CNY')
     """
-    normalised = text.translate(_FULLWIDTH)  # one character for one: offsets stay valid
+    return list(_quantities(text))
+
+
+@lru_cache(maxsize=4)
+def _quantities(text: str) -> tuple[Quantity, ...]:
+    """find_quantities of the last few texts: the metrics and the projects of an article read the same
+    text's quantities, one right after the other. Small and bounded: texts come one article at a time."""
+    normalised = _half_width(text)
     quantity, percent_words = _quantity_patterns()
     found: list[Quantity] = []
-    for m in percent_words.finditer(normalised):
-        q = _percent_word_quantity(text, m)
-        if q:
-            found.append(q)
+    if _PERCENT_WORD in normalised:  # every percent-word match writes it; the scan for none is not free
+        for m in percent_words.finditer(normalised):
+            q = _percent_word_quantity(text, m)
+            if q:
+                found.append(q)
     taken = [(q.start, q.end) for q in found]
     for m in quantity.finditer(normalised):
-        if any(s < m.end() and m.start() < e for s, e in taken):
+        if taken and any(s < m.end() and m.start() < e for s, e in taken):
             continue
         q = _quantity_from_match(text, m)
         if q:
             found.append(q)
-    return sorted(found, key=lambda q: q.start)
+    return tuple(sorted(found, key=lambda q: q.start))
 
 
 # ---------------------------------------------------------------- growth and shares
@@ -339,10 +372,15 @@ def _growth_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str
     pre = rf"(?P<pre>{_alternation(ref['qualifiers_pre'])})"
     post = rf"(?P<post>{_alternation(ref['qualifiers_post'])})"
     rate = rf"(?:(?P<sign>[-−])?(?P<num>{_NUM})(?P<unit>%|倍)|百分之(?P<cnpct>{_NUM}))"
+    basis_first = ("比", "较", *ref["growth_basis"])  # 比2022年 starts with 比 or 较
     growth = re.compile(
+        rf"(?={_first_chars(basis_first, ref['growth_verbs'])})"
         rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{_alternation(ref['growth_verbs'])}){fillers}{{0,2}}{pre}?{rate}{post}?"
     )
-    doubling = re.compile(rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{_alternation(ref['growth_doubling'])})")
+    doubling = re.compile(
+        rf"(?={_first_chars(basis_first, ref['growth_doubling'])})"
+        rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{_alternation(ref['growth_doubling'])})"
+    )
     continuation = re.compile(rf"[、和及与,，]\s*(?P<sign>[-−])?(?P<num>{_AR_NUM})(?P<unit>%|倍)")
     return growth, doubling, continuation
 
@@ -373,7 +411,7 @@ def find_growth(text: str) -> list[Growth]:
     [('增长1.3倍', 130.0), ('同比分别增长12%', 12.0), ('、8%', 8.0)]
     """
     ref = _reference()
-    normalised = text.translate(_FULLWIDTH)
+    normalised = _half_width(text)
     growth, doubling, continuation = _growth_patterns()
     found: list[Growth] = []
     for m in growth.finditer(normalised):
@@ -389,9 +427,10 @@ def find_growth(text: str) -> list[Growth]:
         found.append(Growth(m.start(), m.end(), text[m.start() : m.end()], direction * pct, basis, qualifier))
         if "分别" in m.group(0):
             found.extend(_listed_rates(text, normalised, m.end(), direction, basis, continuation))
-    for m in doubling.finditer(normalised):
-        pct = float(ref["growth_doubling"][m.group("verb")])
-        found.append(Growth(m.start(), m.end(), text[m.start() : m.end()], pct, _basis(m.group("basis"), ""), None))
+    if any(verb in normalised for verb in ref["growth_doubling"]):  # every match writes one; few texts do
+        for m in doubling.finditer(normalised):
+            pct = float(ref["growth_doubling"][m.group("verb")])
+            found.append(Growth(m.start(), m.end(), text[m.start() : m.end()], pct, _basis(m.group("basis"), ""), None))
     return sorted(found, key=lambda g: g.start)
 
 
@@ -427,7 +466,7 @@ def find_shares(text: str) -> list[Share]:
     [('占全市29%', 29.0, '全市', None), ('占全国的50%以上', 50.0, '全国', '以上'), ('占比达30%', 30.0, None, None)]
     """
     found: list[Share] = []
-    for m in _share_pattern().finditer(text.translate(_FULLWIDTH)):
+    for m in _share_pattern().finditer(_half_width(text)):
         pct = parse_number(m.group("num"))
         if pct is None:
             continue

@@ -94,6 +94,22 @@ class _Form:
     key: str  # division code, or listed zone name
     kind: str  # name | alias | short
     is_zone: bool
+    # Facts of the division the form names (for a zone: the division it lies in), looked up once here
+    # rather than for every mention that is weighed:
+    province: str  # its province's code; "" when the division is unknown
+    prefecture: str  # its prefecture's code (its own above county level); "" when unknown
+    level: str  # province | prefecture | county; a zone ranks as a county
+
+
+def _new_form(key: str, kind: str, is_zone: bool, divs: dict[str, Division], zone_list: dict[str, Zone]) -> _Form:
+    code = zone_list[key].division_code if is_zone else key
+    division = divs.get(code)
+    if division is None:
+        province = prefecture = ""
+    else:
+        province = division.province_code
+        prefecture = division.code if division.level != "county" else division.parent_code
+    return _Form(key, kind, is_zone, province, prefecture, "county" if is_zone else divs[key].level)
 
 
 @dataclass(frozen=True)
@@ -101,9 +117,14 @@ class _Lexicon:
     divisions: dict[str, Division]
     zones: dict[str, Zone]
     forms: dict[str, tuple[_Form, ...]]  # written form (half-width parentheses) -> what it may name
+    zone_forms: dict[str, tuple[_Form, ...]]  # written form -> its forms that name a listed zone
+    division_forms: dict[str, tuple[_Form, ...]]  # written form -> its forms that name a division
     # Matching ~6,400 forms: every form is at least two characters long, so a position can start a
     # form only if its two characters start one; lengths lists those forms' lengths, longest first.
     lengths: dict[str, tuple[int, ...]]
+    # Where a form may start: its first character, followed by a second character of some form. Lets the
+    # scan visit only these positions (about one in ten) instead of every character in Python.
+    form_start: re.Pattern[str]
     zone_tail: re.Pattern[str]  # what follows a place name in a zone name: middle + zone suffix
     zone_middle_verbs: re.Pattern[str]  # a middle containing one of these is a clause, not a name
     bare_park: re.Pattern[str]
@@ -153,20 +174,31 @@ def _alternation(words: Any) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
+def _char_class(chars: Any) -> str:
+    return "[" + re.escape("".join(sorted(set(chars)))) + "]"
+
+
+def _half_width_parens(text: str) -> str:
+    """（） as (): one character for one, so offsets stay valid. str.translate is slow on CJK text, and
+    normalized text rarely holds full-width parentheses, so it runs only when there are some."""
+    return text.translate(_HALFWIDTH_PARENS) if "（" in text or "）" in text else text
+
+
 @cache
 def _lexicon() -> _Lexicon:
     words = _words()
     divs, zone_list = divisions(), zones()
     forms: dict[str, list[_Form]] = {}
     for d in divs.values():
-        forms.setdefault(d.name, []).append(_Form(d.code, "name", False))
+        forms.setdefault(d.name, []).append(_new_form(d.code, "name", False, divs, zone_list))
         for alias in d.aliases:
-            forms.setdefault(alias, []).append(_Form(d.code, "alias", False))
+            forms.setdefault(alias, []).append(_new_form(d.code, "alias", False, divs, zone_list))
         if d.short:
-            forms.setdefault(d.short, []).append(_Form(d.code, "short", False))
+            forms.setdefault(d.short, []).append(_new_form(d.code, "short", False, divs, zone_list))
     for z in zone_list.values():
         for i, text in enumerate((z.name, *z.aliases)):
-            forms.setdefault(text.translate(_HALFWIDTH_PARENS), []).append(_Form(z.name, "name" if i == 0 else "alias", True))
+            form = _new_form(z.name, "name" if i == 0 else "alias", True, divs, zone_list)
+            forms.setdefault(text.translate(_HALFWIDTH_PARENS), []).append(form)
     stops = "".join(words["zone_middle_stops"])
     middle_char = rf"(?:(?![{stops}])[\u4e00-\u9fff]|[(（][\u4e00-\u9fff]{{1,8}}[)）])"
     suffixes = _alternation(words["zone_suffixes"])
@@ -188,7 +220,10 @@ def _lexicon() -> _Lexicon:
         divisions=divs,
         zones=zone_list,
         forms={k: tuple(v) for k, v in forms.items()},
+        zone_forms={k: tuple(f for f in v if f.is_zone) for k, v in forms.items()},
+        division_forms={k: tuple(f for f in v if not f.is_zone) for k, v in forms.items()},
         lengths={k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
+        form_start=re.compile(f"{_char_class(k[0] for k in lengths)}(?={_char_class(k[1] for k in lengths)})"),
         zone_tail=re.compile(zone_tail),
         zone_middle_verbs=re.compile(_alternation(words["zone_middle_verbs"])),
         bare_park=re.compile(bare_park),
@@ -207,7 +242,11 @@ def _lexicon() -> _Lexicon:
 # Finding places
 
 
-@dataclass(frozen=True)
+# The private records below are made dozens of times per article and never changed once made; they are
+# not frozen because a frozen dataclass takes four times as long to build.
+
+
+@dataclass
 class _Mention:
     """A place mention with what resolution needs beyond Place."""
 
@@ -217,7 +256,7 @@ class _Mention:
     written: str  # text[start:end] with half-width parentheses
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Candidate:
     start: int
     end: int
@@ -240,11 +279,13 @@ def _form_matches(text: str) -> list[tuple[int, list[int]]]:
 
     text must have half-width parentheses, as the forms have."""
     lex = _lexicon()
+    forms, lengths_at = lex.forms, lex.lengths
     found = []
-    for i in range(len(text) - 1):
-        lengths = lex.lengths.get(text[i : i + 2])
+    for start in lex.form_start.finditer(text):
+        i = start.start()
+        lengths = lengths_at.get(text[i : i + 2])
         if lengths:
-            here = [n for n in lengths if text[i : i + n] in lex.forms]
+            here = [n for n in lengths if text[i : i + n] in forms]
             if here:
                 found.append((i, here))
     return found
@@ -252,20 +293,20 @@ def _form_matches(text: str) -> list[tuple[int, list[int]]]:
 
 def _candidates(text: str) -> list[_Candidate]:
     lex, words = _lexicon(), _words()
-    plain = text.translate(_HALFWIDTH_PARENS)
+    plain = _half_width_parens(text)
     matches = _form_matches(plain)
     found: list[_Candidate] = []
-    division_starts = {i for i, ns in matches if any(not f.is_zone for n in ns for f in lex.forms[plain[i : i + n]])}
+    division_forms_of = lex.division_forms
+    division_starts = {i for i, ns in matches if any(division_forms_of[plain[i : i + n]] for n in ns)}
     for start, lengths in matches:
-        forms = lex.forms[plain[start : start + lengths[0]]]
-        zone_forms = tuple(f for f in forms if f.is_zone)
-        division_forms = tuple(f for f in forms if not f.is_zone)
+        longest = plain[start : start + lengths[0]]
+        zone_forms, division_forms = lex.zone_forms[longest], division_forms_of[longest]
         if zone_forms:
             found.append(_Candidate(start, start + lengths[0], zone_forms, 0))
         if division_forms:
             found.append(_Candidate(start, start + lengths[0], division_forms, 1))
         for n in lengths:
-            prefix = tuple(f for f in lex.forms[plain[start : start + n]] if not f.is_zone)
+            prefix = division_forms_of[plain[start : start + n]]
             tail = lex.zone_tail.match(plain, start + n) if prefix else None
             if tail is None or lex.zone_middle_verbs.search(tail.group("middle")):
                 continue
@@ -280,19 +321,6 @@ def _candidates(text: str) -> list[_Candidate]:
     return found
 
 
-def _province_of(form: _Form) -> str:
-    lex = _lexicon()
-    code = lex.zones[form.key].division_code if form.is_zone else form.key
-    return lex.divisions[code].province_code if code in lex.divisions else ""
-
-
-def _prefecture_of(code: str) -> str:
-    d = _lexicon().divisions.get(code)
-    if d is None:
-        return ""
-    return d.code if d.level != "county" else d.parent_code
-
-
 def _context(text: str, candidates: list[_Candidate], into: _Context | None = None) -> _Context:
     """Count the provinces named by forms that cannot mean anything else."""
     lex, ctx = _lexicon(), into or _Context()
@@ -300,17 +328,17 @@ def _context(text: str, candidates: list[_Candidate], into: _Context | None = No
         if c.source > 1:
             continue
         written = text[c.start : c.end]
-        provinces = {_province_of(f) for f in c.forms}
+        provinces = {f.province for f in c.forms}
         strong = any(
             f.is_zone or (f.kind != "short" and len(written) >= 3)
-            or (f.kind == "short" and lex.divisions[f.key].level != "county")
+            or (f.kind == "short" and f.level != "county")
             for f in c.forms
         )
         if len(provinces) == 1 and strong and written not in lex.weak_forms:
             ctx.provinces.update(provinces)
             for f in c.forms:
                 if not f.is_zone:
-                    ctx.prefectures.add(_prefecture_of(f.key))
+                    ctx.prefectures.add(f.prefecture)
     return ctx
 
 
@@ -326,30 +354,27 @@ def _viable(form: _Form, written: str, ok_left: bool, ctx: _Context) -> bool:
     if form.is_zone:
         return True
     words = _words()
-    division = _lexicon().divisions[form.key]
     if written in words["common_word_names"] or (len(written) == 2 and not ok_left):
         return False
     if form.kind != "short":
         return True
     if written in words["common_word_shorts"]:
         return False
-    needs_context = division.level == "county" or written in words["ambiguous_shorts"]
-    return not needs_context or ctx.provinces[division.province_code] > 0
+    needs_context = form.level == "county" or written in words["ambiguous_shorts"]
+    return not needs_context or ctx.provinces[form.province] > 0
 
 
 def _best_form(forms: tuple[_Form, ...], written: str, ok_left: bool, ctx: _Context) -> _Form | None:
     viable = [f for f in forms if _viable(f, written, ok_left, ctx)]
-    if not viable:
-        return None
+    if len(viable) <= 1:
+        return viable[0] if viable else None
 
     def score(f: _Form) -> tuple:
-        code = _lexicon().zones[f.key].division_code if f.is_zone else f.key
-        level = "county" if f.is_zone else _lexicon().divisions[f.key].level
         return (
-            _prefecture_of(code) in ctx.prefectures,
+            f.prefecture in ctx.prefectures,
             f.kind != "short",
-            ctx.provinces[_province_of(f)],
-            _LEVEL_RANK[level],
+            ctx.provinces[f.province],
+            _LEVEL_RANK[f.level],
             f.kind == "name",
         )
 
@@ -358,7 +383,7 @@ def _best_form(forms: tuple[_Form, ...], written: str, ok_left: bool, ctx: _Cont
 
 def _mention_of(c: _Candidate, text: str, ctx: _Context, ends: set[int]) -> _Mention | None:
     lex = _lexicon()
-    written = text[c.start : c.end].translate(_HALFWIDTH_PARENS)
+    written = _half_width_parens(text[c.start : c.end])
     if c.source == 3:
         return _Mention(Place(text[c.start : c.end], None, "zone", c.start, c.end), written, c.zone_kind, written)
     prefix = written[: c.prefix_end - c.start] if c.source == 2 else written
@@ -381,12 +406,13 @@ def _mentions(text: str, extra_context: _Context | None = None) -> tuple[list[_M
     ctx = _context(text, candidates, _Context(Counter(extra_context.provinces), set(extra_context.prefectures))
                    if extra_context else None)
     ends = {c.end for c in candidates if c.source <= 1}
-    resolved = [(c, m) for c in candidates if (m := _mention_of(c, text, ctx, ends)) is not None]
-    resolved.sort(key=lambda cm: (cm[0].start - cm[0].end, cm[0].source, cm[0].start))
+    # Longest first, then by source and position; a candidate overlapping one already chosen is out
+    # whatever it names, so it is resolved only when it does not.
+    candidates.sort(key=lambda c: (c.start - c.end, c.source, c.start))
     taken = bytearray(len(text))
     chosen: list[_Mention] = []
-    for c, m in resolved:
-        if not any(taken[c.start : c.end]):
+    for c in candidates:
+        if taken.find(1, c.start, c.end) == -1 and (m := _mention_of(c, text, ctx, ends)) is not None:
             taken[c.start : c.end] = b"\x01" * (c.end - c.start)
             chosen.append(m)
     chosen.sort(key=lambda m: m.place.start)
@@ -491,7 +517,7 @@ def _inferred_place(entity: _Entity) -> Place:
     return Place(entity.name, entity.code, entity.level, -1, -1)
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Anaphor:
     start: int
     end: int
@@ -509,6 +535,7 @@ class EntityContext:
         self.title = title or ""
         self.text = text
         mentions, companies, ctx = _scan(text)
+        self.companies = companies  # find_companies(text), for the extractors that share this context
         self._mentions = list(mentions)
         self._companies = [(c.start, c.end) for c in companies]  # in text order, non-overlapping
         self._company_starts = [s for s, _ in self._companies]
@@ -730,6 +757,6 @@ class EntityContext:
             forms = [z.name, *z.aliases]
         else:
             forms = [entity.name]
-        used = {form: self._usage[(entity.key, form.translate(_HALFWIDTH_PARENS))] for form in forms}
+        used = {form: self._usage[(entity.key, _half_width_parens(form))] for form in forms}
         best = max(forms, key=lambda f: used[f])  # max keeps the first (official) form on a tie
         return best, entity.code

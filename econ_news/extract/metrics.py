@@ -185,7 +185,9 @@ class _Reader:
         self.share_starts = [s.start for s in self.shares]
         self.periods = find_periods(text, article.published_date)
         self.period_starts = [p.start for p in self.periods]
-        self.companies = find_companies(text)
+        # The context has them already; asking find_companies again can mean scanning the text again, as
+        # its small cache may have let the text go while the projects were read.
+        self.companies = list(context.companies) if context.text == text else find_companies(text)
         self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
         self.quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
         self.quoted_starts = [s for s, _ in self.quoted]
@@ -361,9 +363,11 @@ class _Reader:
         """The sentence's rows, and the paragraph's last money row so far (for breakdowns)."""
         rows: list[_Row] = []
         growths = self.between(self.growths, self.growth_starts, sentence.start, sentence.end)
+        quantities = self.between(self.quantities, self.quantity_starts, sentence.start, sentence.end)
+        if not growths and not quantities:
+            return rows, paragraph_money  # most sentences state no figure (shares only qualify one)
         shares = self.between(self.shares, self.share_starts, sentence.start, sentence.end)
         asides = sorted([(g.start, g.end) for g in growths] + [(s.start, s.end) for s in shares])
-        quantities = self.between(self.quantities, self.quantity_starts, sentence.start, sentence.end)
         for q in quantities:
             row = None
             if q.kind == "money" and q.value is not None:

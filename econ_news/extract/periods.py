@@ -25,13 +25,16 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
 from econ_news.extract.amounts import parse_number
 
-_FULLWIDTH = str.maketrans("０１２３４５６７８９－", "0123456789-")
+_FULLWIDTH_FORMS = "０１２３４５６７８９－"
+_FULLWIDTH = str.maketrans(_FULLWIDTH_FORMS, "0123456789-")
+# str.translate is slow on CJK text and normalized articles hardly ever hold these forms: scan first.
+_HAS_FULLWIDTH = re.compile(f"[{re.escape(_FULLWIDTH_FORMS)}]")
 _MONTH = r"(?:1[0-2]|0?[1-9]|十[一二]|十|[一二三四五六七八九])"
 _YEAR = r"(?:19|20)[0-9]{2}"
 # Word lists a mention can begin with: their first characters gate the scan (speed).
@@ -77,12 +80,17 @@ def _alternation(words: Any) -> str:
 
 @cache
 def _period_pattern() -> re.Pattern[str]:
+    mention = _mention_pattern()
+    return re.compile(mention + _some_group_matched(re.compile(mention).groupindex))
+
+
+def _mention_pattern() -> str:
     ref = _reference()
     sep = _alternation(ref["month_range_separators"])
     month_end_word = _alternation(ref["month_end_words"])
     openers = {w[0] for key in _OPENING_WORD_LISTS for w in ref[key]}
     first_char = "[0-9一二三四五六七八九十前第首" + re.escape("".join(sorted(openers))) + "]"
-    return re.compile(
+    return (
         rf"(?={first_char})(?<![0-9.])(?P<asof>{_alternation(ref['as_of_prefixes'])})?"
         rf"(?:(?P<now>{_alternation(ref['as_of_now'])})"
         rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{_alternation(ref['halves'])}|前?[一二三四1-4]季度)"
@@ -99,6 +107,20 @@ def _period_pattern() -> re.Pattern[str]:
         r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
         r")?)"
     )
+
+
+def _some_group_matched(names: Any) -> str:
+    """A conditional that fails unless one of the named groups took part in the match.
+
+    Every part of the mention pattern is optional, so where no period starts it matches the empty
+    string: at one gated position in ten or so (the 目 of 项目, the 发 of 发展), each one a match object
+    for Python to create and skip. Whatever a period consumes lies in a named group, and an empty
+    match is the pattern's last resort, so failing it only turns those empty matches into no match.
+    """
+    condition = "(?!)"
+    for name in reversed(list(names)):
+        condition = f"(?({name})|{condition})"
+    return condition
 
 
 def _month(s: str) -> int:
@@ -218,11 +240,20 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     ...  for p in find_periods("2023年,上半年,截至10月底", date(2023, 11, 5))]
     [('2023年', '2023-01-01', '2023-12-31', 'year'), ('上半年', '2023-01-01', '2023-06-30', 'half'), ('截至10月底', '2023-01-01', '2023-10-31', 'as_of')]
     """
+    return list(_periods(text, published))
+
+
+@lru_cache(maxsize=4)
+def _periods(text: str, published: date | None) -> tuple[PeriodMention, ...]:
+    """find_periods of the last few texts: the metrics and the projects of an article read the same
+    text's periods, one right after the other. Small and bounded: texts come one article at a time."""
+    normalised = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
+    as_of_prefixes = _reference()["as_of_prefixes"]
     found: list[PeriodMention] = []
-    for m in _period_pattern().finditer(text.translate(_FULLWIDTH)):
-        if m.end() == m.start() or m.group(0) in _reference()["as_of_prefixes"]:
+    for m in _period_pattern().finditer(normalised):  # never an empty match (_some_group_matched)
+        if m.group(0) in as_of_prefixes:
             continue
         mention = _mention(m, text, published)
         if mention:
             found.append(mention)
-    return found
+    return tuple(found)

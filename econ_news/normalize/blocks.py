@@ -33,6 +33,9 @@ _WIDE = re.compile(rf"[{CJK}\u3000-\u303f\u2018-\u201f\u2026\u2014\uff00-\uffef]
 _SENTENCE_END = re.compile(r"[。!?…][”’」』\"]?$")
 # Layout spaces (&nbsp;) between a Chinese character and a number: 总投资 96.5亿元.
 _SPACE_AT_NUMBER = re.compile(rf"(?<=[{CJK}])\s+(?=\d)|(?<=\d)\s+(?=[{CJK}])")
+# Patterns that open with a lookbehind or an optional part are tried at every position of a line; these
+# C-speed checks for what any match must contain skip them on the many lines that cannot match.
+_WHITESPACE = re.compile(r"\s")
 _BRACKET_PAIRS = ("“”", "()", "【】", "《》")
 _MIN_NOISE_TOKENS = 3
 _MIN_WRAPPED_LINES = 5
@@ -71,8 +74,11 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
     markdown = _MARKDOWN_HEADING.match(line)
     if markdown:
         level, line = len(markdown.group(1)), markdown.group(2)
-    line = _SPACE_RUN.sub(" ", f.strip_inline.sub("", line)).strip()
-    line = _NOISE_TAIL.sub("", line)
+    if f.strip_inline_any.found_in(line):
+        line = f.strip_inline.sub("", line)
+    line = _single_spaced(line).strip()
+    if "!" <= line[-1:] <= "~":  # noise ends the (stripped) line with an ASCII character
+        line = _NOISE_TAIL.sub("", line)
     if not _HAS_WORD.search(line) or _is_noise(line):
         return None
     if f.original_title.match(line):
@@ -83,7 +89,7 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
     meta = _meta(line, f)
     if meta is not None:
         return meta
-    if DATE_WIDGET.match(line) or f.drop_line.search(line):
+    if DATE_WIDGET.match(line) or f.drop_line.found_in(line):
         return None
     if f.recommendation_header.search(line):
         return _Unit("list_header", line)
@@ -119,7 +125,7 @@ def _meta(line: str, f: Furniture) -> _Unit | None:
 
 def _credit(line: str, f: Furniture) -> _Unit | None:
     if f.credit_line.match(line):
-        return _Unit("credit", line, photo=f.photo_credit_end.search(line) is not None)
+        return _Unit("credit", line, photo=f.ends_with_photo_credit(line))
     if f.credit_prefix.match(line):
         return _Unit("credit_prefix", line)
     if f.names_only.match(line):
@@ -131,12 +137,15 @@ def _caption_or_text(line: str, f: Furniture) -> _Unit | None:
     if f.caption_line.search(line):
         return None
     if len(line) <= _MAX_INLINE_CAPTION_CHARS and (
-        f.caption_with_credit.match(line) or f.photo_credit_end.search(line)
+        f.caption_with_credit.match(line) or f.ends_with_photo_credit(line)
     ):
         return None  # a caption with its photo credit on the same line
     if _heading_shaped(line, f):
         return _Unit("heading", line)
-    line = _SPACE_AT_NUMBER.sub("", f.trailing_note.sub("", line))
+    if "(" in line or "[" in line:  # a trailing note opens with one
+        line = f.trailing_note.sub("", line)
+    if _WHITESPACE.search(line):
+        line = _SPACE_AT_NUMBER.sub("", line)
     return _Unit("paragraph", line) if _HAS_WORD.search(line) else None
 
 
@@ -166,7 +175,7 @@ def _lines_with_gaps(text: str, f: Furniture) -> list[tuple[str, bool]]:
     lines: list[tuple[str, bool]] = []
     gap = False
     for raw in text.split("\n"):
-        line = _SPACE_RUN.sub(" ", raw.strip())
+        line = _single_spaced(raw.strip())
         if not line:
             gap = True
             continue
@@ -208,7 +217,7 @@ def _wrap_width(lines: list[str]) -> tuple[Callable[[str], int], int] | None:
     open_ended = [line for line in lines if not _SENTENCE_END.search(line)]
     best = None
     for measure in (len, _columns):
-        widths = [measure(line) for line in open_ended if measure(line) >= _MIN_WRAP_WIDTH]
+        widths = [w for w in map(measure, open_ended) if w >= _MIN_WRAP_WIDTH]
         if len(widths) < _MIN_WRAPPED_LINES:
             continue
         width = Counter(widths).most_common(1)[0][0]
@@ -219,7 +228,11 @@ def _wrap_width(lines: list[str]) -> tuple[Callable[[str], int], int] | None:
 
 
 def _columns(line: str) -> int:
-    return len(line) + len(_WIDE.findall(line))
+    return 2 * len(line) - len(_WIDE.sub("", line))  # one string built, not a list of every wide character
+
+
+def _single_spaced(line: str) -> str:
+    return _SPACE_RUN.sub(" ", line) if "  " in line else line
 
 
 # --- passes over the neighbours -----------------------------------------------------------
