@@ -194,6 +194,33 @@ def test_sentence_left_to_right_non_overlapping() -> None:
     assert all(text[q.start : q.end] == q.raw for q in found)
 
 
+# Values are the decimal the text writes, exactly: binary float products (156.3 * 1e8 = 15630000000.000002)
+# would break equality joins and dedup downstream. Compared with ==, not approx.
+EXACT = [
+    ("到位资金156.3亿元", 15630000000.0),
+    ("完成投资9.8亿元", 980000000.0),
+    ("营业收入0.7亿元", 70000000.0),
+    ("利润总额2.3万元", 23000.0),
+    ("签约额1.1万亿元", 1.1e12),
+    ("产值4.35亿美元", 435000000.0),
+    ("工业总产值1,234.56万元", 12345600.0),
+    ("投资一点三亿元", 130000000.0),
+    ("从业人员3.3万人", 33000.0),
+]
+
+
+@pytest.mark.parametrize("text, value", EXACT)
+def test_values_are_exact_decimals(text: str, value: float) -> None:
+    [q] = find_quantities(text)
+    assert q.value == value, repr(q.value)
+
+
+def test_range_ends_and_multiples_are_exact_decimals() -> None:
+    [q] = find_quantities("5.1亿至10.3亿元")
+    assert (q.low, q.high) == (510000000.0, 1030000000.0)
+    assert [g.pct for g in find_growth("增长0.07倍,增长1.15倍")] == [7.0, 115.0]
+
+
 # text -> [(pct, basis, qualifier)]
 GROWTH = [
     ("同比增长7.8%", [(7.8, "yoy", None)]),

@@ -106,6 +106,12 @@ def _places(text: str) -> list[tuple[str, str, str | None, str]]:
         ("辽宁大连:257个项目集中开工", [("辽宁", "辽宁省", "210000", "province"), ("大连", "大连市", "210200", "prefecture")]),
         ("吉林经济平稳", [("吉林", "吉林省", "220000", "province")]),
         ("在成县召开", [("成县", "成县", "621221", "county")]),
+        # a quoted name inside a zone name
+        ("张掖“绿色硅谷”产业园区已落户企业9家", [("张掖“绿色硅谷”产业园区", "张掖“绿色硅谷”产业园区", "620700", "zone")]),
+        # a zone named again without its place is the same zone, under its full name; the bare suffix is not
+        ("走进民勤县红沙岗工业集中区。红沙岗工业集中区今年入驻企业6家,工业集中区建设提速。",
+         [("民勤县红沙岗工业集中区", "民勤县红沙岗工业集中区", "620621", "zone"),
+          ("红沙岗工业集中区", "民勤县红沙岗工业集中区", "620621", "zone")]),
     ],
 )
 def test_find_places(text, expected):
@@ -153,7 +159,12 @@ def test_ambiguous_forms_go_to_the_province_in_context(text, code):
         ("冬日,走进甘肃银高储能科技有限公司8吉瓦时磷酸铁锂电池项目现场", ["甘肃银高储能科技有限公司"]),
         ("“建成后将克服波动性。”武威华景领航电力有限公司总经理李民介绍说", ["武威华景领航电力有限公司"]),
         ("在位于甘州区平山湖蒙古族乡的中船风电(张掖)新能源有限公司甘州平山湖项目现场", ["中船风电(张掖)新能源有限公司"]),
-        ("。”协和新能源集团有限公司甘肃分公司副总经理张小龙说", ["协和新能源集团有限公司"]),
+        # a branch written right after its parent is one company name (projects.py appends it the same way)
+        ("。”协和新能源集团有限公司甘肃分公司副总经理张小龙说", ["协和新能源集团有限公司甘肃分公司"]),
+        ("项目由中国移动通信集团有限公司兰州分公司负责建设", ["中国移动通信集团有限公司兰州分公司"]),
+        ("华能集团天水分公司与清水县签订协议", ["华能集团天水分公司"]),
+        ("甘肃银行股份有限公司、兰州分公司", ["甘肃银行股份有限公司", "兰州分公司"]),  # a list item, not its branch
+        ("国网甘肃省电力公司酒泉供电公司", ["国网甘肃省电力公司", "酒泉供电公司"]),
         ("与连续多年蝉联能源企业全球竞争力500强的徐州矿务集团进行了签约", ["徐州矿务集团"]),
         ("近日,酒钢集团宏晟热电公司3×6兆瓦分布式光伏发电项目施工现场", ["酒钢集团宏晟热电公司"]),
         ("公司营业执照在一天内完成办理;远程代办招商引资项目公司营业执照", []),
@@ -261,6 +272,39 @@ def test_resolve(title, text, clause, expected):
     context = EntityContext(title, text)
     offset = text.index(clause)
     assert context.resolve(offset, clause) == expected
+
+
+# A list of divisions opening a clause is its subject: the figure goes to the items' common parent (or the
+# main place when they share none), never to a park or county named in an earlier sentence.
+DIVISION_LISTS = [
+    ("陇南市招商推介会在杭州举办",
+     "会上,成县经济开发区与杭州某科技有限公司签约了饲料加工项目。宕昌县、文县、西和县等5个县区共签约项目19个,签约额42.6亿元。",
+     "签约额42.6亿元", ("陇南市", "621200")),
+    ("天水市开展重大项目观摩",
+     "麦积区花牛苹果产业园今年入驻企业5家。秦州区、甘谷县和武山县新开工项目36个,总投资52亿元。",
+     "新开工项目36个", ("天水市", "620500")),
+    ("武威市二季度项目集中开工",
+     "黄羊工业园区开工项目8个。凉州区、民勤县、古浪县、天祝县4县区同步开工项目63个。",
+     "凉州区、民勤县、古浪县、天祝县4县区同步开工项目63个", ("武威市", "620600")),
+    # items of two provinces share no division: the article's main place
+    ("临夏州在京举办推介会",
+     "会上,临夏州签约项目12个。北京市、天津市等地企业代表参会并签约项目7个。",
+     "北京市、天津市等地企业代表参会并签约项目7个", ("临夏州", "622900")),
+    # a zone named again without its place, opening the clause, is its subject
+    ("武威市重点项目观摩活动举行",
+     "在民勤县红沙岗工业集中区,项目建设如火如荼。1至5月,红沙岗工业集中区完成固定资产投资6.3亿元。",
+     "红沙岗工业集中区完成固定资产投资6.3亿元", ("民勤县红沙岗工业集中区", "620621")),
+    # items of two prefectures: their nearest common ancestor is the province
+    ("张掖市与兰州市开展招商合作",
+     "张掖经开区签约项目10个。甘州区、城关区等县区合计签约项目18个,签约金额40亿元。",
+     "签约金额40亿元", ("甘肃省", "620000")),
+]
+
+
+@pytest.mark.parametrize("title, text, clause, expected", DIVISION_LISTS)
+def test_resolve_division_list_subject(title, text, clause, expected):
+    context = EntityContext(title, text)
+    assert context.resolve(text.index(clause), clause) == expected
 
 
 def test_resolve_accepts_an_offset_inside_the_clause():

@@ -5,8 +5,10 @@ report, a park feature with managers' quotes, a county half-year report, a gover
 footer, a traditional-character page with pinyin, a page with 一期/二期 phases and capacities, a page with
 等一批 lists and 包括...等 enumerations.
 
-The whole pure pipeline runs on them and ../shared/eval/score.py scores the projects table; the test asserts a
-floor, not the exact score, so a general rule may trade one item for several.
+The whole pure pipeline runs on them and ../shared/eval/score.py scores the projects and metrics tables (the
+metrics gold was labelled by reading, following the corpus gold conventions: projected 可实现/预计 figures and
+title repeats are optional, periods only where the year is certain); the tests assert a floor, not the exact
+score, so a general rule may trade one item for several.
 """
 from __future__ import annotations
 
@@ -44,7 +46,7 @@ def holdout_result(tmp_path_factory):
 def test_holdout_fixture_is_complete():
     raw = sorted(p.name for p in (HOLDOUT / "raw").glob("*.txt"))
     assert len(raw) == 8
-    for name in ("articles.jsonl", "projects.jsonl"):
+    for name in ("articles.jsonl", "projects.jsonl", "metrics.jsonl"):
         text = (HOLDOUT / "gold" / name).read_text(encoding="utf-8")
         assert {line.split('"doc": "')[1].split('"')[0] for line in text.splitlines() if line.strip()} == set(raw)
 
@@ -55,3 +57,17 @@ def test_holdout_projects_floor(holdout_result):
     assert r["f1"] >= FLOOR, (r, errors)
     for attr in ("investment_accuracy", "status_accuracy", "company_accuracy"):
         assert r[attr] is not None and r[attr] >= FLOOR, (attr, r, errors)
+
+
+def test_holdout_metrics_floor(holdout_result):
+    r = holdout_result["metrics"]
+    errors = [e for e in holdout_result.get("errors", []) if e.startswith("metric")]
+    assert r["f1"] >= FLOOR, (r, errors)
+    for attr in ("entity_accuracy", "period_accuracy", "yoy_accuracy"):
+        assert r[attr] is not None and r[attr] >= FLOOR, (attr, r, errors)
+
+
+def test_holdout_articles(holdout_result):
+    r = holdout_result["articles"]
+    errors = [e for e in holdout_result.get("errors", []) if e.startswith("article")]
+    assert r["f1"] == 1.0 and r["date_accuracy"] == 1.0, (r, errors)

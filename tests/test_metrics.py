@@ -273,6 +273,45 @@ CASES = [
             ("enterprise_count", 12.0, "count", None, (date(2025, 1, 1), date(2025, 6, 30)), "凉州区"),
         ],
     ),
+    # 签约金额 of one specific project (named with its company, a capacity or quotes) is that project's
+    # investment, read by the projects table; of a group, a region or a kind of project it is a metric.
+    (
+        "one_projects_contract_value_is_no_metric",
+        "白银市举行招商引资项目签约活动", date(2024, 9, 20),
+        "9月19日,白银市集中签约项目9个,签约金额58亿元。其中,白银高新区年产3万吨电子级氢氟酸项目由甘肃某某化工有限公司投资,"
+        "签约额12亿元。“靖远智慧物流港项目”也当天签约,签约总额6亿元。全市招商引资项目签约金额累计达310亿元。",
+        [
+            ("project_count", 9.0, "count", None, NO_PERIOD, "白银市"),
+            ("contract_value", 5.8e9, "CNY", None, NO_PERIOD, "白银市"),
+            ("contract_value", 3.1e10, "CNY", None, NO_PERIOD, "白银市"),
+        ],
+    ),
+    (
+        "group_contract_value_after_a_named_project_list",
+        "定西市招商签约", None,
+        "定西市与甘肃某某药业有限公司等企业签约项目14个,签约金额27.5亿元。",
+        [
+            ("project_count", 14.0, "count", None, NO_PERIOD, "定西市"),
+            ("contract_value", 2.75e9, "CNY", None, NO_PERIOD, "定西市"),
+        ],
+    ),
+    # a count picked out by rank names items, it is no figure
+    (
+        "superlative_selection_is_no_count",
+        "酒泉市重大项目集中开工", None,
+        "酒泉市集中开工项目45个。投资额最高的3个项目均为新能源项目,排名前五的5家企业均已到位资金。",
+        [("project_count", 45.0, "count", None, NO_PERIOD, "酒泉市")],
+    ),
+    # a list of divisions opening a clause: their common parent, not the park of the previous sentence
+    (
+        "division_list_figure_goes_to_their_parent",
+        "庆阳市举行招商引资推介会", date(2024, 6, 3),
+        "会上,西峰工业园区与企业签约了年产2万吨石化项目。环县、华池县、合水县等5个县区集中签约项目31个,签约总额64.2亿元。",
+        [
+            ("project_count", 31.0, "count", None, NO_PERIOD, "庆阳市"),
+            ("contract_value", 6.42e9, "CNY", None, NO_PERIOD, "庆阳市"),
+        ],
+    ),
     (
         "month_on_month_growth_is_not_yoy",
         "张掖经开区:打造高质量发展强引擎", None,
@@ -285,6 +324,11 @@ CASES = [
 @pytest.mark.parametrize("title,published,text,expected", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_construction(title, published, text, expected):
     assert contract_rows(read(text, published, title)) == approx_rows(expected)
+
+
+def test_values_are_exact_decimals():
+    rows = read("今年一季度,全市28个重大项目集中开工,总投资156.3亿元,完成投资9.8亿元。", date(2025, 4, 2), "定西市")
+    assert sorted(m.value for m in rows if m.unit == "CNY") == [980000000.0, 15630000000.0]
 
 
 def test_rates_get_own_codes_never_yoy():

@@ -126,6 +126,41 @@ def test_subtitle_under_title_is_not_body_and_banner_yields_to_headline():
     assert [(a.title, a.text, a.published_date) for a in articles] == [("金昌12个项目开工", "8月21日,金昌市重点项目开工。", date(2020, 8, 24))]
 
 
+# A government or media site prints its own name above the breadcrumb and the headline; normalize drops the
+# breadcrumb, so the banner and the headline reach segment as two headings with a stamp under the second.
+SITE_BANNERS = [
+    ("张掖市人民政府", "甘州区一季度新签约项目23个"),
+    ("酒泉市人民政府门户网站", "敦煌光热电站并网发电"),
+    ("平凉市发展和改革委员会", "静宁苹果产业园二期开工"),
+    ("白银区融媒体中心", "白银区上半年经济运行稳中有进"),
+    ("金昌新闻网", "金昌经开区再添新能源材料项目"),
+]
+
+
+@pytest.mark.parametrize("banner, headline", SITE_BANNERS)
+def test_site_banner_yields_to_the_headline_after_it(banner, headline):
+    articles = articles_of(heading(banner), heading(headline), meta("发布时间:2024-05-06 来源:本站", date(2024, 5, 6)),
+                           para("5月5日,项目现场一派繁忙。"))
+    assert [(a.title, a.published_date) for a in articles] == [(headline, date(2024, 5, 6))]
+
+
+def test_site_banner_with_breadcrumb_on_a_raw_page():
+    page = (
+        "首页 | 政务公开 | 政务服务 | 互动交流\n嘉峪关市人民政府\n当前位置:首页 > 新闻中心 > 部门动态\n"
+        "嘉峪关工业园区新签约项目12个\n发布时间:2024-06-18 09:00  来源:市工信局\n\n"
+        "今年以来,嘉峪关工业园区新签约项目12个,签约金额35亿元。\n"
+    ).encode("utf-8")
+    [article] = articles_of_bytes(page)
+    assert (article.title, article.published_date) == ("嘉峪关工业园区新签约项目12个", date(2024, 6, 18))
+
+
+def test_a_banner_alone_stays_the_title_and_a_headline_is_never_a_banner():
+    assert articles_of(heading("天水市人民政府"), para("正文。"))[0].title == "天水市人民政府"
+    articles = articles_of(heading("兰州新区管委会召开项目推进会"), heading("——部署下半年工作"),
+                           meta("来源:兰州新区", date(2024, 7, 2)), para("正文。"))
+    assert articles[0].title == "兰州新区管委会召开项目推进会"
+
+
 def test_date_above_the_title_is_page_chrome_not_the_stamp():
     articles = articles_of(meta("2025-03-28", date(2025, 3, 28)), heading("甘州:招商引资交出“硬核”答卷"), para("今年以来,全区成效明显。"))
     assert (articles[0].title, articles[0].published_date) == ("甘州:招商引资交出“硬核”答卷", None)

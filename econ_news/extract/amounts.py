@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
@@ -117,6 +118,21 @@ def _half_width(text: str) -> str:
 # ---------------------------------------------------------------- numbers
 
 
+def _product(*factors: float) -> float:
+    """The product as the decimals are written: 156.3 x 1e8 is 15630000000.0, where binary floats give
+    15630000000.000002. repr() is the shortest decimal that reads back as the float, i.e. the written
+    number, so the product is exact in decimal and rounded to a float once.
+
+    >>> _product(156.3, 1e8), _product(0.07, 100.0), _product(1.2, 1e4)
+    (15630000000.0, 7.0, 12000.0)
+    """
+    result = Decimal(1)
+    for f in factors:
+        result *= Decimal(repr(float(f)))
+    return float(result)
+
+
+
 def _parse_cn_integer(s: str) -> float | None:
     if not s:
         return None
@@ -157,7 +173,7 @@ def _parse_chinese(s: str) -> float | None:
     whole = _parse_cn_integer(integer) if integer else 0.0
     if whole is None:
         return None
-    return (whole + float("0." + "".join(str(_CN_DIGITS[c]) for c in fraction))) * scale
+    return _product(float(Decimal(repr(whole)) + Decimal("0." + "".join(str(_CN_DIGITS[c]) for c in fraction))), scale)
 
 
 def parse_number(s: str) -> float | None:
@@ -177,7 +193,7 @@ def parse_number(s: str) -> float | None:
     if scaled:
         value = float(scaled.group(1).replace(",", ""))
         for c in scaled.group(2):
-            value *= _CN_SMALL.get(c) or _CN_BIG[c]
+            value = _product(value, _CN_SMALL.get(c) or _CN_BIG[c])
         return value
     return _parse_chinese(s)
 
@@ -245,7 +261,7 @@ def _scaled(number: str, mult: str | None) -> float | None:
     value = parse_number(number)
     if value is None:
         return None
-    return value * (_reference()["multipliers"][mult] if mult else 1.0)
+    return _product(value, _reference()["multipliers"][mult]) if mult else value
 
 
 def _chinese_only_scale(number: str) -> bool:
@@ -298,15 +314,15 @@ def _quantity_from_match(text: str, m: re.Match[str]) -> Quantity | None:
         factor_value = parse_number(m.group("factor"))
         if factor_value is None:
             return None
-        value *= factor_value
+        value = _product(value, factor_value)
     low = high = None
     if m.group("lo"):
         low = _scaled(m.group("lo"), m.group("lomult") or (None if m.group("lounit") else mult))
         if low is None:
             return None
-        low, high, value = low * factor, value * factor, None
+        low, high, value = _product(low, factor), _product(value, factor), None
     else:
-        value *= factor
+        value = _product(value, factor)
     qualifier = _qualifier(
         ("qualifiers_post", m.group("post")),
         ("qualifiers_approx", m.group("approx") or m.group("approx2")),
@@ -397,7 +413,7 @@ def _rate_pct(number: str, unit: str | None, sign: str | None) -> float | None:
     if value is None:
         return None
     if unit == "倍":
-        value *= 100.0  # 增长1.3倍 = +130%
+        value = _product(value, 100.0)  # 增长1.3倍 = +130%
     return -value if sign else value
 
 

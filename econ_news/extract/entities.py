@@ -8,7 +8,8 @@ Reading rules (what callers can rely on):
 
 * find_places returns division and zone mentions, longest match first, non-overlapping, in text
   order. A zone is a listed zone, a place name + up to ten characters + a zone suffix
-  (清水县红堡生态工业园区), or a park named after 的/个 (的国家玉米种子产业园).
+  (清水县红堡生态工业园区, 庆阳“东数西算”产业园区), or a park named after 的/个 (的国家玉米种子产业园).
+  Such a zone named again without its place (红堡生态工业园区) is the same zone, under its full name.
 * A short form of a county (甘州, 凉州) or an ambiguous short (黑河) counts only when the text
   also names its province in a stronger form; short forms that are ordinary words (合作, 高台)
   never count alone; a two-character name must not continue a word (建成县 is not 成县).
@@ -17,7 +18,9 @@ Reading rules (what callers can rely on):
 * A place is the *subject* of its clause when it starts the clause (after punctuation and
   optional openers such as 本次, 2023年), is not an item of a list (A、B等) and is not part of
   a company name; a zone also when it closes a 的/个 phrase (建成全省首个...专属园区,).
-  Of adjacent places (武威市凉州区) the last one is the subject.
+  Of adjacent places (武威市凉州区) the last one is the subject. A list of divisions that opens a
+  clause (康县、徽县、两当县等6个县区) is a subject too: it stands for the items' common parent
+  (陇南市), else for the article's main place.
 * EntityContext.resolve names the entity of a figure: a subject place of the clause, else an
   anaphora word of the clause (全省, 全市, 经开区 ...), else the latest subject earlier in the
   paragraph, else the article's main place. Names are written as the article writes them most
@@ -200,7 +203,7 @@ def _lexicon() -> _Lexicon:
             form = _new_form(z.name, "name" if i == 0 else "alias", True, divs, zone_list)
             forms.setdefault(text.translate(_HALFWIDTH_PARENS), []).append(form)
     stops = "".join(words["zone_middle_stops"])
-    middle_char = rf"(?:(?![{stops}])[\u4e00-\u9fff]|[(（][\u4e00-\u9fff]{{1,8}}[)）])"
+    middle_char = rf"(?:(?![{stops}])[\u4e00-\u9fff]|[(（][\u4e00-\u9fff]{{1,8}}[)）]|“[\u4e00-\u9fff]{{1,8}}”)"
     suffixes = _alternation(words["zone_suffixes"])
     zone_tail = rf"(?P<middle>{middle_char}{{0,{int(words['zone_middle_max'])}}}?)(?P<suffix>{suffixes})"
     lengths: dict[str, set[int]] = {}
@@ -415,8 +418,36 @@ def _mentions(text: str, extra_context: _Context | None = None) -> tuple[list[_M
         if taken.find(1, c.start, c.end) == -1 and (m := _mention_of(c, text, ctx, ends)) is not None:
             taken[c.start : c.end] = b"\x01" * (c.end - c.start)
             chosen.append(m)
+    chosen += _short_zone_mentions(text, candidates, chosen, taken)
     chosen.sort(key=lambda m: m.place.start)
     return chosen, ctx
+
+
+def _short_zone_mentions(text: str, candidates: list[_Candidate], chosen: list[_Mention], taken: bytearray
+                         ) -> list[_Mention]:
+    """A zone read by pattern (古浪县黄花滩产业园区) named again without its place (黄花滩产业园区): the same zone.
+    The rest must keep at least two characters before the suffix, so a bare suffix word (产业园区) never counts."""
+    by_span = {(m.place.start, m.place.end): m for m in chosen if m.place.level == "zone"}
+    found: list[_Mention] = []
+    seen: set[str] = set()
+    for c in candidates:
+        full = by_span.get((c.start, c.end))
+        if c.source != 2 or full is None or full.key in seen:
+            continue
+        seen.add(full.key)
+        short = text[c.prefix_end : c.end]
+        tail = _lexicon().zone_tail.fullmatch(_half_width_parens(short))
+        if tail is None or len(tail.group("middle")) < 2:
+            continue
+        pos = text.find(short)
+        while pos != -1:
+            end = pos + len(short)
+            if taken.find(1, pos, end) == -1:
+                taken[pos:end] = b"\x01" * (end - pos)
+                place = Place(full.place.name, full.place.code, "zone", pos, end)
+                found.append(_Mention(place, full.key, full.zone_kind, _half_width_parens(short)))
+            pos = text.find(short, end)
+    return found
 
 
 @lru_cache(maxsize=16)
@@ -481,7 +512,9 @@ def _companies(text: str, mentions: list[_Mention]) -> list[Place]:
             start = zone_ends[start]  # 张掖经开区海槿(张掖)生物燃料有限公司: the zone is not part of the name
         core, name = text[start : m.start()], text[start : m.end()]
         if adjacent and name.endswith(branch):
-            continue  # 协和新能源集团有限公司甘肃分公司: a branch of the company just named
+            if start == floor:  # 中国电信股份有限公司甘肃分公司: the branch, named after its parent, is one company
+                companies[-1] = Place(text[previous.start : m.end()], None, "company", previous.start, m.end())
+            continue
         bare = m.group(0) == "公司"
         if len(core) < 2 or core[0].isdigit() or len(core) > 30 or core in generic_names:
             continue
@@ -495,7 +528,8 @@ def _companies(text: str, mentions: list[_Mention]) -> list[Place]:
 
 
 def find_companies(text: str) -> list[Place]:
-    """Company names ending in 有限公司/股份有限公司/有限责任公司/集团/公司, level "company"."""
+    """Company names ending in 有限公司/股份有限公司/有限责任公司/集团/公司, level "company". A branch written
+    right after its parent (中国电信股份有限公司甘肃分公司) is part of the one name."""
     return list(_scan(text)[1])
 
 
@@ -549,6 +583,10 @@ class EntityContext:
         self.main, self._main_entity = self._find_main()
         province = self._province_entity(self._main_entity)
         self.province = _inferred_place(province) if province else None
+        lists = self._division_list_subjects()
+        if lists:
+            self._subjects = sorted(self._subjects + lists, key=lambda x: x[0])
+            self._subject_starts = [pos for pos, _ in self._subjects]
 
     # ----------------------------------------------------------------- public
 
@@ -602,6 +640,43 @@ class EntityContext:
                 subjects.pop()  # of adjacent places the last one is the subject
             subjects.append((start, item))
         return subjects
+
+    def _division_list_subjects(self) -> list[tuple[int, _Mention]]:
+        """Lists of two or more divisions that open a clause (康县、徽县、两当县等6个县区集中签约...), each as a
+        subject standing for the items' common parent division, else for the main place."""
+        text, seps = self.text, _words()["division_list_separators"]
+        divisions = [m for m in self._mentions if m.place.level in _LEVEL_RANK]
+        found: list[tuple[int, _Mention]] = []
+        i = 0
+        while i < len(divisions):
+            first = divisions[i]
+            j = i
+            while j + 1 < len(divisions) and text[divisions[j].place.end : divisions[j + 1].place.start] in seps:
+                j += 1
+            if j > i and self._starts_clause(first.place.start) and self._is_free_company(first):
+                items = divisions[i : j + 1]
+                entity = self._common_parent(items) or self._main_entity
+                if entity is not None:
+                    place = Place(entity.name, entity.code, entity.level, first.place.start, items[-1].place.end)
+                    found.append((first.place.start, _Mention(place, entity.key, entity.zone_kind, entity.name)))
+            i = j + 1
+        return found
+
+    def _is_free_company(self, mention: _Mention) -> bool:
+        """The mention is not inside a company name."""
+        i = bisect.bisect_right(self._company_starts, mention.place.start) - 1
+        return i < 0 or mention.place.end > self._companies[i][1]
+
+    def _common_parent(self, items: list[_Mention]) -> _Entity | None:
+        """The nearest division above every item (陇南市 for 康县、徽县), if they share one."""
+        chains = [[e.key for e in self._ancestry(self._entity(m))[1:]] for m in items]
+        if not all(chains):
+            return None
+        for code in chains[0]:
+            if all(code in chain for chain in chains[1:]):
+                d = _lexicon().divisions[code]
+                return _Entity(d.name, d.code, d.level, d.code, None)
+        return None
 
     @staticmethod
     def _ends_at(item: _Mention | _Anaphor, pos: int) -> bool:

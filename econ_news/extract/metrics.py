@@ -15,8 +15,12 @@ How a figure becomes a row:
 * Investment of projects (planned_investment) is a metric only for a group: the amount qualifies
   a number of projects, or follows one in its sentence with only money figures between them
   (新引进项目35个,总投资184.8亿元,年度计划投资...), and its clause names no single project.
+* 签约金额 (one_project_indicators) of one specific project (甲项目由乙公司投资建设,签约金额20亿元: a
+  project named with its company, a capacity or quotes after the sentence's last count) is that
+  project's investment, for the projects table; of a group, region or kind of project it is a metric.
 * Counts: the counted noun follows the count (41个项目, 9家行业头部企业) or ends right before it
-  (项目23个, 企业13户, 项目已开工96个). Counts inside quotation marks are names (“三个清单”).
+  (项目23个, 企业13户, 项目已开工96个). Counts inside quotation marks are names (“三个清单”); a count
+  picked out by rank (最大的两个项目, 排名前五的5家企业) names items and is no figure.
 * A growth rate belongs to the figure just before it when only punctuation, linking words and
   the figure's own wording separate them (67.5亿元、同比增长2%); otherwise it is a row of its
   own, with no value, when a wording right before it names an indicator (项目数量同比增长1.3倍).
@@ -92,6 +96,7 @@ class _Lexicon:
     attributive_after: re.Pattern[str]  # matched at a period's end: 2021年签约的
     clause_opener: re.Pattern[str]  # words a clause may start with before its period
     rank_before: re.Pattern[str]
+    superlative_before: re.Pattern[str]  # at the end of the text before a count: 最大的, 投资最多的
     forecast: re.Pattern[str]
     region: re.Pattern[str]
     company_anaphor: re.Pattern[str]
@@ -141,6 +146,9 @@ def _lexicon() -> _Lexicon:
         attributive_after=re.compile(rf"[\u4e00-\u9fff]{{1,{ref['attributive_verb_max']}}}的"),
         clause_opener=re.compile(rf"(?:{_alternation(ref['period_clause_openers'])})*\Z"),
         rank_before=re.compile(rf"(?:{_alternation(ref['rank_words'])})第?\Z"),
+        superlative_before=re.compile(
+            rf"(?:{_alternation(ref['superlative_selectors'])})[\u4e00-\u9fff0-9]{{0,2}}的\Z"
+        ),
         forecast=re.compile(_alternation(ref["forecast_words"])),
         region=re.compile(_alternation(ref["region_markers"])),
         company_anaphor=re.compile(_alternation(ref["company_anaphors"])),
@@ -226,6 +234,9 @@ class _Reader:
             indicator, rule = paragraph_money.indicator, "money_breakdown"
         else:
             return None
+        if indicator in self.ref["one_project_indicators"] and group is None and self.about_one_project(
+                sentence, m.start()):
+            return None  # 甲项目由乙公司投资建设,签约金额20亿元: the project's investment, not a metric
         if indicator in self.ref["group_indicators"]:
             if group is not None:
                 rule = "group_investment_of"
@@ -264,6 +275,23 @@ class _Reader:
             q.kind == "count" for q in self.between(self.quantities, self.quantity_starts, clause_start, wording_start)
         )
 
+    def about_one_project(self, sentence: Sentence, wording_start: int) -> bool:
+        """Between the sentence's last count before the wording (or its start) and the wording, a specific
+        project is named: a project noun with its company, a capacity (年产10万吨...项目) or quotes around it.
+        A project noun alone (招商引资项目签约金额) is a kind of project, not one."""
+        lo = sentence.start
+        for q in self.between(self.quantities, self.quantity_starts, sentence.start, wording_start):
+            if q.kind == "count":
+                lo = q.end
+        if not self.lex.named_project.search(self.text, lo, wording_start):
+            return False
+        if any(lo <= c.start and c.end <= wording_start for c in self.companies):
+            return True
+        if any(q.kind == "quantity" for q in self.between(self.quantities, self.quantity_starts, lo, wording_start)):
+            return True
+        return any(lo <= s and e <= wording_start and self.lex.named_project.search(self.text, s, e)
+                   for s, e in self.quoted)
+
     # ------------------------------------------------------------------ counts and rates
 
     def counted(self, q: Quantity, sentence: Sentence) -> str | None:
@@ -291,6 +319,8 @@ class _Reader:
     def count_row(self, q: Quantity, sentence: Sentence) -> _Row | None:
         if self.in_quotes(q.start):
             return None  # “三个清单”, “五个一”: names, not counts
+        if self.lex.superlative_before.search(self.text, self.clause_start(q.start, sentence.start), q.start):
+            return None  # 最大的两个项目: items picked out by rank, not a figure
         indicator = self.counted(q, sentence)
         if indicator is None:
             return None

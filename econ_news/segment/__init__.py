@@ -5,17 +5,20 @@ text block, or a level-1 markdown heading, or a date/source line or a byline fol
 within two blocks (other headings, i.e. subtitles, may sit in between). Other headings are
 section headings: they stay in the body as a line of their own, because they give the
 paragraphs under them their context (`项目建设快马加鞭`). A heading right under a title, before
-any body text, is a subtitle and is left out of the body.
+any body text, is a subtitle and is left out of the body — unless the first one is only the
+site's banner (`武威市人民政府`, furniture.json site_banners): then the headline after it is the title.
 
 Text before the first title is the tail of another page: an article of its own with no title,
 marked is_fragment. A file without any title is one untitled article.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
-from econ_news.normalize.patterns import furniture
+from econ_news.normalize.patterns import furniture, load_reference
 from econ_news.records import Article, Block, NormalizedDocument, stable_id
 from econ_news.segment.dating import infer_date
 from econ_news.segment.sentences import split_sentences
@@ -32,6 +35,17 @@ class _Draft:
     meta: list[Block] = field(default_factory=list)
     bylines: list[Block] = field(default_factory=list)
     body: list[Block] = field(default_factory=list)
+
+
+@cache
+def _site_banner() -> re.Pattern[str]:
+    patterns = load_reference("furniture.json")["site_banners"]["patterns"]
+    return re.compile("|".join(f"(?:{p})" for p in patterns))
+
+
+def _is_banner(block: Block) -> bool:
+    """The heading is only the name of the site or its owner (武威市人民政府), not a headline."""
+    return _site_banner().fullmatch(block.text.strip()) is not None
 
 
 def segment_document(doc: NormalizedDocument) -> list[Article]:
@@ -75,8 +89,8 @@ def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool]) -
         # Title candidates with no text between: a banner, a menu item or a kicker, and the headline.
         # The headline has a date line or byline under it, or else is marked <h1>/#; between equals,
         # the first one is the headline and the others are subtitles.
-        if rank > current.title_rank:
-            current.title, current.title_rank = title, rank
+        if rank > current.title_rank or (_is_banner(current.title) and not _is_banner(title)):
+            current.title, current.title_rank = title, rank  # a site banner never outranks a headline
         return
     if current.title is None and not current.body:
         current.title, current.title_rank = title, rank
