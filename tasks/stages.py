@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -46,20 +46,28 @@ def _validator(expectations_dir: Path) -> Validator:
     return Validator(expectations_dir)
 
 
-@dataclass
+# The batch containers below are deliberately plain classes, not dataclasses: Prefect walks every task
+# parameter and return value that is a list, dict or dataclass to find futures and states in it
+# (prefect.utilities.collections.visit_collection). On a batch of 500 articles that walk took 0.6 s, several
+# times per task; an opaque container stops it at the top.
 class Carried:
     """What one stage hands the next: its items, plus every reject of the batch so far."""
 
-    items: list
-    rejects: list[Reject] = field(default_factory=list)
+    __slots__ = ("items", "rejects")
+
+    def __init__(self, items: list, rejects: list[Reject] | None = None):
+        self.items = items
+        self.rejects = rejects or []
 
 
-@dataclass
 class Extracted:
-    articles: list[Article]
-    projects: list[Project]
-    metrics: list[Metric]
-    rejects: list[Reject]
+    """The extract stage's output for one batch, with the batch's rejects so far."""
+
+    __slots__ = ("articles", "projects", "metrics", "rejects")
+
+    def __init__(self, articles: list[Article], projects: list[Project], metrics: list[Metric],
+                 rejects: list[Reject]):
+        self.articles, self.projects, self.metrics, self.rejects = articles, projects, metrics, rejects
 
 
 # Large batches pass through memory between tasks; hashing them for Prefect's cache keys would cost more
