@@ -24,13 +24,12 @@ Reading rules (what callers can rely on):
 """
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
+from econ_news.reference import alternation, load_json
 
 _FULLWIDTH_FORMS = "０１２３４５６７８９．％－"
 _FULLWIDTH = str.maketrans(_FULLWIDTH_FORMS, "0123456789.%-")
@@ -95,13 +94,8 @@ class Share:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = resources.files("econ_news.reference").joinpath("units.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("units.json")
 
-
-def _alternation(words: Any) -> str:
-    """Regex alternation, longest word first so 千瓦时 wins over 千瓦."""
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 def _first_chars(*word_lists: Any) -> str:
@@ -204,13 +198,13 @@ def parse_number(s: str) -> float | None:
 @cache
 def _quantity_patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     ref = _reference()
-    unit = _alternation(ref["units"])
-    mult = _alternation(ref["multipliers"])
-    pre = _alternation(ref["qualifiers_pre"])
-    post = _alternation(ref["qualifiers_post"])
-    approx = _alternation(ref["qualifiers_approx"])
-    sep = _alternation(ref["range_separators"])
-    times = _alternation(ref["times_signs"])
+    unit = alternation(ref["units"])
+    mult = alternation(ref["multipliers"])
+    pre = alternation(ref["qualifiers_pre"])
+    post = alternation(ref["qualifiers_post"])
+    approx = alternation(ref["qualifiers_approx"])
+    sep = alternation(ref["range_separators"])
+    times = alternation(ref["times_signs"])
     unit_end = r"(?!(?<=[A-Za-z])[A-Za-z])"  # a Latin unit (MW) must not run into a longer Latin word
     openers = "".join(sorted({w[0] for w in ref["qualifiers_pre"]}))
     first_char = rf"(?=[0-9零〇一二两三四五六七八九十百千万亿{re.escape(openers)}])"  # gates the scan (speed)
@@ -383,19 +377,19 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
 @cache
 def _growth_patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     ref = _reference()
-    basis = rf"(?P<basis>{_alternation(ref['growth_basis'])}|(?:比|较)[0-9]{{4}}年(?:同期)?)"
-    fillers = rf"(?:{_alternation(ref['growth_fillers'])})"
-    pre = rf"(?P<pre>{_alternation(ref['qualifiers_pre'])})"
-    post = rf"(?P<post>{_alternation(ref['qualifiers_post'])})"
+    basis = rf"(?P<basis>{alternation(ref['growth_basis'])}|(?:比|较)[0-9]{{4}}年(?:同期)?)"
+    fillers = rf"(?:{alternation(ref['growth_fillers'])})"
+    pre = rf"(?P<pre>{alternation(ref['qualifiers_pre'])})"
+    post = rf"(?P<post>{alternation(ref['qualifiers_post'])})"
     rate = rf"(?:(?P<sign>[-−])?(?P<num>{_NUM})(?P<unit>%|倍)|百分之(?P<cnpct>{_NUM}))"
     basis_first = ("比", "较", *ref["growth_basis"])  # 比2022年 starts with 比 or 较
     growth = re.compile(
         rf"(?={_first_chars(basis_first, ref['growth_verbs'])})"
-        rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{_alternation(ref['growth_verbs'])}){fillers}{{0,2}}{pre}?{rate}{post}?"
+        rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{alternation(ref['growth_verbs'])}){fillers}{{0,2}}{pre}?{rate}{post}?"
     )
     doubling = re.compile(
         rf"(?={_first_chars(basis_first, ref['growth_doubling'])})"
-        rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{_alternation(ref['growth_doubling'])})"
+        rf"(?:{basis}{fillers}{{0,2}})?(?P<verb>{alternation(ref['growth_doubling'])})"
     )
     continuation = re.compile(rf"[、和及与,，]\s*(?P<sign>[-−])?(?P<num>{_AR_NUM})(?P<unit>%|倍)")
     return growth, doubling, continuation
@@ -468,10 +462,10 @@ def _listed_rates(
 def _share_pattern() -> re.Pattern[str]:
     ref = _reference()
     return re.compile(
-        rf"(?P<head>{_alternation(ref['share_heads'])})"
+        rf"(?P<head>{alternation(ref['share_heads'])})"
         r"(?P<of>[^0-9%，,。；;、:：\s]{0,15}?)的?"
-        rf"(?:{_alternation(ref['share_tails'])})?(?:{_alternation(ref['share_fillers'])})?"
-        rf"(?P<num>{_AR_NUM})%(?P<post>{_alternation(ref['qualifiers_post'])})?"
+        rf"(?:{alternation(ref['share_tails'])})?(?:{alternation(ref['share_fillers'])})?"
+        rf"(?P<num>{_AR_NUM})%(?P<post>{alternation(ref['qualifiers_post'])})?"
     )
 
 

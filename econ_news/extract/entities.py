@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import bisect
 import csv
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
+from econ_news.reference import alternation, load_json, read_text
 
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 # Characters after which a clause starts. Quotes closing and parentheses are not among them: a place
@@ -141,19 +140,15 @@ class _Lexicon:
     left_chars: frozenset[str]  # one-character words a two-character name may follow (在成县)
 
 
-def _read_reference(name: str) -> str:
-    return resources.files("econ_news.reference").joinpath(name).read_text(encoding="utf-8")
-
-
 @cache
 def _words() -> dict[str, Any]:
-    return json.loads(_read_reference("entity_words.json"))
+    return load_json("entity_words.json")
 
 
 @cache
 def divisions() -> dict[str, Division]:
     """Every division by code, from divisions.csv."""
-    rows = csv.DictReader(_read_reference("divisions.csv").splitlines())
+    rows = csv.DictReader(read_text("divisions.csv").splitlines())
     return {
         r["code"]: Division(
             r["code"], r["name"], r["short"], tuple(a for a in r["alias"].split("|") if a),
@@ -166,15 +161,12 @@ def divisions() -> dict[str, Division]:
 @cache
 def zones() -> dict[str, Zone]:
     """Every listed zone by name, from zones.csv."""
-    rows = csv.DictReader(_read_reference("zones.csv").splitlines())
+    rows = csv.DictReader(read_text("zones.csv").splitlines())
     return {
         r["name"]: Zone(r["name"], tuple(a for a in r["aliases"].split("|") if a), r["kind"], r["division_code"])
         for r in rows
     }
 
-
-def _alternation(words: Any) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 def _char_class(chars: Any) -> str:
@@ -204,21 +196,21 @@ def _lexicon() -> _Lexicon:
             forms.setdefault(text.translate(_HALFWIDTH_PARENS), []).append(form)
     stops = "".join(words["zone_middle_stops"])
     middle_char = rf"(?:(?![{stops}])[\u4e00-\u9fff]|[(（][\u4e00-\u9fff]{{1,8}}[)）]|“[\u4e00-\u9fff]{{1,8}}”)"
-    suffixes = _alternation(words["zone_suffixes"])
+    suffixes = alternation(words["zone_suffixes"])
     zone_tail = rf"(?P<middle>{middle_char}{{0,{int(words['zone_middle_max'])}}}?)(?P<suffix>{suffixes})"
     lengths: dict[str, set[int]] = {}
     for text in forms:
         lengths.setdefault(text[:2], set()).add(len(text))
-    rank = _alternation(words["bare_park_rank_words"])
+    rank = alternation(words["bare_park_rank_words"])
     bare_park = (
         rf"(?<=[{''.join(words['bare_park_left'])}])(?!{rank})"
         rf"(?:{middle_char}){{{int(words['bare_park_min_middle'])},{int(words['zone_middle_max'])}}}?"
-        rf"(?:{_alternation(words['bare_park_suffixes'])})"
+        rf"(?:{alternation(words['bare_park_suffixes'])})"
     )
     anaphora_words = list(words["province_anaphora"]) + list(words["zone_anaphora"])
     for group in words["division_anaphora"].values():
         anaphora_words += group
-    opener = rf"(?:{_alternation(words['subject_openers'])}|{_TIME_OPENER})+"
+    opener = rf"(?:{alternation(words['subject_openers'])}|{_TIME_OPENER})+"
     return _Lexicon(
         divisions=divs,
         zones=zone_list,
@@ -228,10 +220,10 @@ def _lexicon() -> _Lexicon:
         lengths={k: tuple(sorted(v, reverse=True)) for k, v in lengths.items()},
         form_start=re.compile(f"{_char_class(k[0] for k in lengths)}(?={_char_class(k[1] for k in lengths)})"),
         zone_tail=re.compile(zone_tail),
-        zone_middle_verbs=re.compile(_alternation(words["zone_middle_verbs"])),
+        zone_middle_verbs=re.compile(alternation(words["zone_middle_verbs"])),
         bare_park=re.compile(bare_park),
-        anaphora=re.compile(_alternation(anaphora_words)),
-        company_suffix=re.compile(_alternation(words["company_suffixes"])),
+        anaphora=re.compile(alternation(anaphora_words)),
+        company_suffix=re.compile(alternation(words["company_suffixes"])),
         opener_head=re.compile(opener),
         opener_tail=re.compile(opener + "$"),
         weak_forms=frozenset(words["common_word_shorts"] + words["ambiguous_shorts"] + words["common_word_names"]),

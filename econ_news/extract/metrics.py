@@ -43,13 +43,13 @@ import json
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
 from econ_news.extract.amounts import Growth, Quantity, find_growth, find_quantities, find_shares
 from econ_news.extract.entities import EntityContext, Place, find_companies
 from econ_news.extract.periods import PeriodMention, find_periods
 from econ_news.records import Article, Metric, Sentence, stable_id
+from econ_news.reference import alternation, load_json
 
 _BREAK_CHARS = "，,。；;：:！!？?\n、 \u3000"
 _CLAUSE_BREAK = re.compile(f"[{_BREAK_CHARS}]")
@@ -64,12 +64,8 @@ _WINDOW = 40  # how far back a wording is looked for: wordings sit right before 
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = resources.files("econ_news.reference").joinpath("indicators.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("indicators.json")
 
-
-def _alternation(words: Any) -> str:
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -117,42 +113,42 @@ def _lexicon() -> _Lexicon:
         money_code=money_code,
         money_indicators=frozenset(money_code.values()),
         money_before=re.compile(
-            rf"(?P<word>{_alternation(money_code)}){_ASIDE}?(?:{_alternation(ref['money_links'])})*[(（]?\Z",
+            rf"(?P<word>{alternation(money_code)}){_ASIDE}?(?:{alternation(ref['money_links'])})*[(（]?\Z",
             re.IGNORECASE,
         ),
         growth_code=growth_code,
         growth_before=re.compile(
-            rf"(?P<word>{_alternation(growth_code)}){_NOT_BREAK}{{0,{ref['growth_wording_gap']}}}\Z", re.IGNORECASE
+            rf"(?P<word>{alternation(growth_code)}){_NOT_BREAK}{{0,{ref['growth_wording_gap']}}}\Z", re.IGNORECASE
         ),
         wordings_of={
             code: tuple(sorted((w for w, c in growth_code.items() if c == code), key=len, reverse=True))
             for code in set(growth_code.values())
         },
         noun_code=noun_code,
-        noun_after=re.compile(rf"{quoted_or_word}{{0,{ref['count_window']}}}?(?P<noun>{_alternation(noun_code)})"),
-        noun_before=re.compile(rf"(?P<noun>{_alternation(noun_code)})(?:{_alternation(ref['count_links'])})*\Z"),
+        noun_after=re.compile(rf"{quoted_or_word}{{0,{ref['count_window']}}}?(?P<noun>{alternation(noun_code)})"),
+        noun_before=re.compile(rf"(?P<noun>{alternation(noun_code)})(?:{alternation(ref['count_links'])})*\Z"),
         counters={code: frozenset(spec["counters"]) for code, spec in ref["counted_nouns"].items()},
-        count_stop_head=re.compile(_alternation(ref["count_stop_heads"])),
+        count_stop_head=re.compile(alternation(ref["count_stop_heads"])),
         rate_code=dict(ref["rate_indicators"]),
         rate_before=re.compile(
-            rf"(?P<word>{_alternation(ref['rate_indicators'])})(?:{_alternation(ref['rate_links'])})?\Z"
+            rf"(?P<word>{alternation(ref['rate_indicators'])})(?:{alternation(ref['rate_links'])})?\Z"
         ),
-        growth_links=re.compile(_alternation(ref["growth_links"])),
+        growth_links=re.compile(alternation(ref["growth_links"])),
         bracket_after=re.compile(
-            rf"(?:的[^{_BREAK_CHARS}0-9]{{0,16}}?|[^{_BREAK_CHARS}0-9的]{{0,6}}?)(?:{_alternation(bracket_heads)})"
+            rf"(?:的[^{_BREAK_CHARS}0-9]{{0,16}}?|[^{_BREAK_CHARS}0-9的]{{0,6}}?)(?:{alternation(bracket_heads)})"
         ),
         group_after=re.compile(rf"[^，,。；;：:！!？?\n]{{0,16}}?的\Z"),
-        named_project=re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{_alternation(project_nouns)}|工程)"),
+        named_project=re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{alternation(project_nouns)}|工程)"),
         attributive_after=re.compile(rf"[\u4e00-\u9fff]{{1,{ref['attributive_verb_max']}}}的"),
-        clause_opener=re.compile(rf"(?:{_alternation(ref['period_clause_openers'])})*\Z"),
-        rank_before=re.compile(rf"(?:{_alternation(ref['rank_words'])})第?\Z"),
+        clause_opener=re.compile(rf"(?:{alternation(ref['period_clause_openers'])})*\Z"),
+        rank_before=re.compile(rf"(?:{alternation(ref['rank_words'])})第?\Z"),
         superlative_before=re.compile(
-            rf"(?:{_alternation(ref['superlative_selectors'])})[\u4e00-\u9fff0-9]{{0,2}}的\Z"
+            rf"(?:{alternation(ref['superlative_selectors'])})[\u4e00-\u9fff0-9]{{0,2}}的\Z"
         ),
-        forecast=re.compile(_alternation(ref["forecast_words"])),
-        region=re.compile(_alternation(ref["region_markers"])),
-        company_anaphor=re.compile(_alternation(ref["company_anaphors"])),
-        speech=re.compile(rf"[^{_BREAK_CHARS}]{{0,12}}?(?:{_alternation(ref['speech_verbs'])})"),
+        forecast=re.compile(alternation(ref["forecast_words"])),
+        region=re.compile(alternation(ref["region_markers"])),
+        company_anaphor=re.compile(alternation(ref["company_anaphors"])),
+        speech=re.compile(rf"[^{_BREAK_CHARS}]{{0,12}}?(?:{alternation(ref['speech_verbs'])})"),
     )
 
 

@@ -26,10 +26,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from econ_news.extract.amounts import parse_number
+from econ_news.reference import alternation, load_json
 
 _FULLWIDTH_FORMS = "０１２３４５６７８９－"
 _FULLWIDTH = str.maketrans(_FULLWIDTH_FORMS, "0123456789-")
@@ -70,12 +70,8 @@ def month_end(year: int, month: int) -> date:
 
 @cache
 def _reference() -> dict[str, Any]:
-    text = resources.files("econ_news.reference").joinpath("periods.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("periods.json")
 
-
-def _alternation(words: Any) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
 
 
 @cache
@@ -86,24 +82,24 @@ def _period_pattern() -> re.Pattern[str]:
 
 def _mention_pattern() -> str:
     ref = _reference()
-    sep = _alternation(ref["month_range_separators"])
-    month_end_word = _alternation(ref["month_end_words"])
+    sep = alternation(ref["month_range_separators"])
+    month_end_word = alternation(ref["month_end_words"])
     openers = {w[0] for key in _OPENING_WORD_LISTS for w in ref[key]}
     first_char = "[0-9一二三四五六七八九十前第首" + re.escape("".join(sorted(openers))) + "]"
     return (
-        rf"(?={first_char})(?<![0-9.])(?P<asof>{_alternation(ref['as_of_prefixes'])})?"
-        rf"(?:(?P<now>{_alternation(ref['as_of_now'])})"
-        rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{_alternation(ref['halves'])}|前?[一二三四1-4]季度)"
-        rf"|(?:(?P<year>{_YEAR})年(?P<annual>度)?|(?P<rel>{_alternation(ref['relative_years'])}))?"
+        rf"(?={first_char})(?<![0-9.])(?P<asof>{alternation(ref['as_of_prefixes'])})?"
+        rf"(?:(?P<now>{alternation(ref['as_of_now'])})"
+        rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{alternation(ref['halves'])}|前?[一二三四1-4]季度)"
+        rf"|(?:(?P<year>{_YEAR})年(?P<annual>度)?|(?P<rel>{alternation(ref['relative_years'])}))?"
         r"(?:"
         rf"(?P<yearend>{month_end_word})"
-        rf"|(?P<ytd>{_alternation(ref['ytd_words'])})"
-        rf"|(?P<half>{_alternation(ref['halves'])})"
-        rf"|(?P<cumq>{_alternation(ref['cumulative_quarters'])})"
-        rf"|(?P<quarter>{_alternation(ref['quarters'])})"
+        rf"|(?P<ytd>{alternation(ref['ytd_words'])})"
+        rf"|(?P<half>{alternation(ref['halves'])})"
+        rf"|(?P<cumq>{alternation(ref['cumulative_quarters'])})"
+        rf"|(?P<quarter>{alternation(ref['quarters'])})"
         rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
         rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
-        rf"|(?P<dekad>{_alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
+        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
         r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
         r")?)"
     )

@@ -28,14 +28,12 @@ Word lists live in econ_news/reference/project_words.json; the regexes are built
 """
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, lru_cache
-from importlib import resources
 from typing import Any
 
 from econ_news.extract.amounts import Quantity, find_quantities
@@ -43,6 +41,7 @@ from econ_news.extract.entities import EntityContext, Place, find_companies, fin
 from econ_news.extract.periods import PeriodMention, find_periods
 from econ_news.records import STATUS_CODES, Article, Project, Sentence, stable_id
 from econ_news.segment.sentences import split_sentences
+from econ_news.reference import alternation, load_json
 
 _RANK = {code: i for i, code in enumerate(STATUS_CODES)}
 _STARTED = _RANK["started"]
@@ -76,13 +75,8 @@ _BRANCH = re.compile(r"[\u4e00-\u9fff]{2,6}?分公司")
 
 @cache
 def _words() -> dict[str, Any]:
-    text = resources.files("econ_news.reference").joinpath("project_words.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    return load_json("project_words.json")
 
-
-def _alternation(words: Any) -> str:
-    """Regex alternation, longest word first so 开工建设 wins over 开工."""
-    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
 
 
 @dataclass(frozen=True)
@@ -150,12 +144,12 @@ class _Lexicon:
 @cache
 def _lexicon() -> _Lexicon:
     w = _words()
-    heads = _alternation(w["head_nouns"])
+    heads = alternation(w["head_nouns"])
     phase = w["phase_pattern"]
     section = rf"\((?:[^()\n,，。;；、]{{1,8}}段|{phase})\)"
     head_seq = rf"(?>(?:{heads})(?:(?:{phase})?(?:{heads}))*(?:{phase})?(?:{section})?)"
-    count = rf"(?:[0-9]+|{_CN_NUMERAL}|一)(?:{_alternation(w['list_counters'])})"
-    group_heads = _alternation(w["list_group_heads"])
+    count = rf"(?:[0-9]+|{_CN_NUMERAL}|一)(?:{alternation(w['list_counters'])})"
+    group_heads = alternation(w["list_group_heads"])
     kinds = [(item, code, False) for code, items in w["status_wordings"].items() for item in items]
     kinds += [(item, "under_construction", True) for item in w["soft_under_construction"]]
     kinds.sort(key=lambda k: len(k[0].replace("…", "")), reverse=True)
@@ -165,85 +159,85 @@ def _lexicon() -> _Lexicon:
         r"(?:第?[一二三四1-4]季度|[上下]半年)?"
     )
     not_clause = "[^,，;；:：。!！?？\\n]"
-    key = _alternation(w["key_project_words"])
-    terminal = _alternation(w["terminal_heads"])
+    key = alternation(w["key_project_words"])
+    terminal = alternation(w["terminal_heads"])
     rejecting = w["designation_leaders"] + w["purpose_leaders"] + w["activity_leaders"]
     return _Lexicon(
-        head=re.compile(rf"{head_seq}(?!(?:\([^()]{{1,8}}\))?(?:{_alternation(w['head_stops'])}))"),
+        head=re.compile(rf"{head_seq}(?!(?:\([^()]{{1,8}}\))?(?:{alternation(w['head_stops'])}))"),
         terminal_end=re.compile(rf"(?:{terminal})(?:{phase})?(?:{section})?$"),
         coordinated=re.compile(rf"(?:{heads})[和及与、]"),
         place_end=re.compile(rf"(?:{heads}|[省市县区州镇乡村])$"),
         phase=re.compile(phase),
-        leader=re.compile(_alternation(w["leaders"] + rejecting + w["location_leaders"])),
-        rejecting_leader=re.compile(rf"(?:{_alternation(rejecting)})$"),
-        location_leader=re.compile(rf"(?:{_alternation(w['location_leaders'])})$"),
-        activity_leader=re.compile(rf"(?:{_alternation(w['activity_leaders'])})$"),
-        opener=re.compile(rf"(?:{time_expr}(?:{_alternation(w['time_words'])})?)+"),
-        superlative=re.compile(_alternation(w["superlatives"])),
-        quantifier=re.compile(rf"{_alternation(w['quantifier_openers'])}|{count}|(?:[0-9]+|{_CN_NUMERAL}|一)大"),
+        leader=re.compile(alternation(w["leaders"] + rejecting + w["location_leaders"])),
+        rejecting_leader=re.compile(rf"(?:{alternation(rejecting)})$"),
+        location_leader=re.compile(rf"(?:{alternation(w['location_leaders'])})$"),
+        activity_leader=re.compile(rf"(?:{alternation(w['activity_leaders'])})$"),
+        opener=re.compile(rf"(?:{time_expr}(?:{alternation(w['time_words'])})?)+"),
+        superlative=re.compile(alternation(w["superlatives"])),
+        quantifier=re.compile(rf"{alternation(w['quantifier_openers'])}|{count}|(?:[0-9]+|{_CN_NUMERAL}|一)大"),
         generic_token=re.compile(
-            rf"{_alternation(w['generic_words'] + w['time_words'])}|{_AMOUNT}|{count}|[0-9]{{4}}年"
+            rf"{alternation(w['generic_words'] + w['time_words'])}|{_AMOUNT}|{count}|[0-9]{{4}}年"
             r"|第?[一二三四1-4]季度|第[一二三四五六七八九十0-9]+(?:批|次|届)|[一二三四五六七八九十0-9]+标段|[0-9]+|[，,、]"
         ),
         place_prefix=re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|州|盟|旗)|[\u4e00-\u9fff]{1,3}?区"),
-        status=re.compile(rf"(?:{'|'.join(wordings)})(?!{_alternation(w['status_not_followed_by'])})"),
+        status=re.compile(rf"(?:{'|'.join(wordings)})(?!{alternation(w['status_not_followed_by'])})"),
         status_kinds=tuple((re.compile(r), code, soft) for r, (_, code, soft) in zip(wordings, kinds)),
-        future_marker=re.compile(rf"(?:{_alternation(w['future_markers'])})(?!总?投资)"),
-        future_completion=re.compile(_alternation(w["future_completion_words"])),
-        future_start=re.compile(_alternation(w["future_start_words"])),
-        future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{_alternation(w['future_after_words'])})"),
+        future_marker=re.compile(rf"(?:{alternation(w['future_markers'])})(?!总?投资)"),
+        future_completion=re.compile(alternation(w["future_completion_words"])),
+        future_start=re.compile(alternation(w["future_start_words"])),
+        future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{alternation(w['future_after_words'])})"),
         list_tail=re.compile(
             rf"(?:等(?:{count}|一批|一大批)?|(?P<count>{count}))"
             rf"(?P<mods>[^,，;；:：。!！?？\n、“”]{{0,20}}?)(?:{group_heads})"
         ),
         count_after=re.compile(rf"(?:有|共|达|约)?(?:{count}|库|有限公司|公司)"),
-        modifier_stop=re.compile(_alternation(w["list_modifier_stops"])),
+        modifier_stop=re.compile(alternation(w["list_modifier_stops"])),
         enumeration=re.compile(
-            rf"(?:{_alternation(w['enumeration_openers'])})(?P<body>[^。;；!！?？\n]+?)等"
+            rf"(?:{alternation(w['enumeration_openers'])})(?P<body>[^。;；!！?？\n]+?)等"
             rf"(?![^{_NOT_NAME}等]{{1,12}}?(?:{heads})(?:{phase})?(?:、|以及|及|等))"
             rf"(?=[。;；!！?？\n]|$|(?:{count})?{not_clause}{{0,6}}(?:{group_heads}))"
         ),
-        enumeration_split=re.compile(_alternation(w["enumeration_separators"])),
-        separator_prefix=re.compile(_alternation(w["separator_words"])),
+        enumeration_split=re.compile(alternation(w["enumeration_separators"])),
+        separator_prefix=re.compile(alternation(w["separator_words"])),
         quoted=re.compile(rf"“(?P<name>[^“”\n]{{2,40}}?{head_seq})”"),
         defined=re.compile(
             rf"(?P<x>[^,，;；:：。!！?？\n“”、]{{2,30}}?)是{not_clause}{{0,40}}?(?:{key}){not_clause}{{0,8}}?"
             rf"(?:{terminal})(?=[,，;；。!！?？\n]|$)"
         ),
-        anaphor=re.compile(_alternation(w["anaphors"])),
-        compound_after_anaphor=re.compile(_alternation(w["anaphor_not_followed_by"])),
-        investment_before=re.compile(rf"(?:{_alternation(w['investment_words'])})(?:为|达|共|合计|约为)?$"),
+        anaphor=re.compile(alternation(w["anaphors"])),
+        compound_after_anaphor=re.compile(alternation(w["anaphor_not_followed_by"])),
+        investment_before=re.compile(rf"(?:{alternation(w['investment_words'])})(?:为|达|共|合计|约为)?$"),
         not_investment_before=re.compile(
-            rf"(?:{_alternation(w['investment_not_after'])})(?:[\u4e00-\u9fff]{{0,4}}?)(?:计划)?(?:总)?投资"
+            rf"(?:{alternation(w['investment_not_after'])})(?:[\u4e00-\u9fff]{{0,4}}?)(?:计划)?(?:总)?投资"
         ),  # 完成投资, 完成固定资产投资, 累计完成项目投资
-        land_before=re.compile(rf"(?:{_alternation(w['land_words'])})(?:约|为|达|共)?$"),
-        capacity_before=re.compile(rf"(?:{_alternation(w['capacity_words'])})(?:为|达|约)?$"),
-        capacity_prefix=re.compile(rf"(?:{_alternation(w['capacity_prefixes'])})$"),
+        land_before=re.compile(rf"(?:{alternation(w['land_words'])})(?:约|为|达|共)?$"),
+        capacity_before=re.compile(rf"(?:{alternation(w['capacity_words'])})(?:为|达|约)?$"),
+        capacity_prefix=re.compile(rf"(?:{alternation(w['capacity_prefixes'])})$"),
         capacity_units=frozenset(w["capacity_units"]),
-        title_after=re.compile(rf"[\u4e00-\u9fff()]{{0,12}}?(?:{_alternation(w['person_titles'])})"),
-        deal_after=re.compile(rf"(?:进行了?|正式|成功|顺利)?(?:{_alternation(w['deal_verbs'])})"),
-        deal_verb=re.compile(_alternation(w["deal_verbs"])),
-        developer_after=re.compile(rf"(?:{_alternation(w['developer_verbs'])})的?"),
-        amount_of_name=re.compile(rf"(?:(?:{_alternation(w['developer_verbs'])})?的)?"),
+        title_after=re.compile(rf"[\u4e00-\u9fff()]{{0,12}}?(?:{alternation(w['person_titles'])})"),
+        deal_after=re.compile(rf"(?:进行了?|正式|成功|顺利)?(?:{alternation(w['deal_verbs'])})"),
+        deal_verb=re.compile(alternation(w["deal_verbs"])),
+        developer_after=re.compile(rf"(?:{alternation(w['developer_verbs'])})的?"),
+        amount_of_name=re.compile(rf"(?:(?:{alternation(w['developer_verbs'])})?的)?"),
         key_project=re.compile(rf"[,，]?是{not_clause}{{0,20}}(?:{key}){not_clause}{{0,6}}(?:{terminal})"),
         group_counters=frozenset(w["list_counters"]),
         site_after=re.compile(r"[^,，;；:：。!！?？\n的]{0,8}?(?:施工|建设|生产)?现场"),  # 甲项目三标段工程建设现场
         caption=re.compile(r"\s*\([^()]*\)\s*$"),
         completion_only=frozenset(w["completion_only_words"]),
-        component_leader=re.compile(_alternation(w["component_leaders"])),
-        location_preposition=re.compile(rf"(?:{_alternation(w['location_prepositions'])})$"),
-        park_end=re.compile(rf"(?:{_alternation(w['park_heads'])})$"),
-        builder_title=re.compile(rf"[\u4e00-\u9fff()]{{0,12}}?(?:{_alternation(w['builder_titles'])})"),
-        first_person=re.compile(_alternation(w["first_person"])),
+        component_leader=re.compile(alternation(w["component_leaders"])),
+        location_preposition=re.compile(rf"(?:{alternation(w['location_prepositions'])})$"),
+        park_end=re.compile(rf"(?:{alternation(w['park_heads'])})$"),
+        builder_title=re.compile(rf"[\u4e00-\u9fff()]{{0,12}}?(?:{alternation(w['builder_titles'])})"),
+        first_person=re.compile(alternation(w["first_person"])),
         ordinal_subject=re.compile(w["ordinal_subjects"]),
         item_marker=re.compile(w["item_markers"]),
-        designation_any=re.compile(_alternation(w["designation_leaders"])),
+        designation_any=re.compile(alternation(w["designation_leaders"])),
         count_copula=re.compile(rf"(?:{count}){not_clause}{{0,8}}?(?:{group_heads})(?:分别)?是$"),
         head_end=re.compile(rf"(?:{heads})(?:{phase})?(?:{section})?$"),
         # 钛、锆等稀有金属加工项目: a 等 inside an item, followed by the rest of its name and its head noun
         inner_deng=re.compile(rf"[^{_NOT_NAME}]等[^{_NOT_NAME}等]{{1,12}}?(?:{heads})(?:{phase})?$"),
         alias=re.compile(
-            rf"\((?:{_alternation(w['alias_openers'])})[:：]?[“\"]?(?P<alias>[^()“”\"\n,，。]{{2,24}}?)[”\"]?\)"
+            rf"\((?:{alternation(w['alias_openers'])})[:：]?[“\"]?(?P<alias>[^()“”\"\n,，。]{{2,24}}?)[”\"]?\)"
         ),
     )
 

@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 import functools
-import json
 import re
 from dataclasses import dataclass
-from importlib import resources
+from econ_news.reference import alternation, load_json
 
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 
@@ -32,7 +31,7 @@ class PatternSet:
         headed = [p for p in patterns if p not in at_start and _literal_head(p)]
         other = [p for p in patterns if p not in at_start and p not in headed]
         heads = sorted({_literal_head(p) for p in headed})
-        return cls(_any_of_or_none(at_start), re.compile(_words(heads)) if heads else None,
+        return cls(_any_of_or_none(at_start), re.compile(alternation(heads)) if heads else None,
                    _any_of_or_none(headed), tuple(re.compile(p) for p in other))
 
     def found_in(self, line: str) -> bool:
@@ -82,7 +81,7 @@ class Furniture:
 
 
 def load_reference(name: str) -> dict:
-    return json.loads(resources.files("econ_news.reference").joinpath(name).read_text(encoding="utf-8"))
+    return load_json(name)
 
 
 def _any_of(patterns: list[str]) -> str:
@@ -148,10 +147,6 @@ def _has_top_level_alternative(pattern: str) -> bool:
     return False
 
 
-def _words(words: list[str]) -> str:
-    return "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-
-
 @functools.cache
 def furniture() -> Furniture:
     ref = load_reference("furniture.json")
@@ -164,11 +159,11 @@ def furniture() -> Furniture:
     name = rf"[{CJK}]{{2,4}}(?:·[{CJK}]{{1,6}})?"
     names = rf"{name}(?:[\s、,]+{name})*"
     outlet = rf"[{CJK}·]{{0,16}}?"
-    role = rf"(?:(?:{_words(credits['roles'])})\s*[:/]?|(?:{_words(credits['slash_roles'])})\s*[:/])"
+    role = rf"(?:(?:{alternation(credits['roles'])})\s*[:/]?|(?:{alternation(credits['slash_roles'])})\s*[:/])"
     credit = rf"{outlet}{role}\s*{names}"
-    photo = _words(credits["photo_markers"])
+    photo = alternation(credits["photo_markers"])
     credit_body = rf"[□■●◎]?[(\[]?{credit}(?:\s+{credit})*\s*(?:{photo})?[)\]]?"
-    caption_prefixes = _words(captions["prefixes"])
+    caption_prefixes = alternation(captions["prefixes"])
     max_paren = captions["max_paren_caption_chars"]
     return Furniture(
         drop_line=PatternSet.of(drop),
@@ -176,21 +171,21 @@ def furniture() -> Furniture:
         strip_inline_any=PatternSet.of(ref["strip_inline"]["patterns"]),
         recommendation_header=re.compile(_any_of(ref["recommendation_headers"]["patterns"])),
         max_link_chars=ref["recommendation_headers"]["max_link_chars"],
-        meta_field=re.compile(rf"(?:^|[\s(\[【|/?])(?:{_words(meta['labels'])})\s*:"),
+        meta_field=re.compile(rf"(?:^|[\s(\[【|/?])(?:{alternation(meta['labels'])})\s*:"),
         standalone_source=re.compile(_any_of(meta["standalone_source"])),
         max_meta_chars=meta["max_chars"],
         original_title=re.compile(ref["original_title"]["prefix"]),
         original_title_marker=re.compile(ref["original_title"]["title_marker"]),
         subtitle_marker=re.compile(ref["original_title"]["subtitle_marker"]),
         credit_line=re.compile(rf"^{credit_body}$"),
-        credit_prefix=re.compile(rf"^[□■●◎]?{outlet}(?:{_words(credits['roles'])})\s*:?$"),
+        credit_prefix=re.compile(rf"^[□■●◎]?{outlet}(?:{alternation(credits['roles'])})\s*:?$"),
         names_only=re.compile(rf"^[{CJK}]{{2,3}}(?:\s+[{CJK}]{{2,3}}){{1,7}}$"),
         photo_credit_end=re.compile(rf"(?:\s|{role}\s*){names}\s*(?:{photo})[)\]]?$"),
         photo_markers=tuple(credits["photo_markers"]),
         caption_with_credit=re.compile(rf"^.{{2,{credits['max_caption_chars'] * 2}}}?[。!?]\s*{credit_body}$"),
         max_caption_chars=credits["max_caption_chars"],
         caption_line=re.compile(rf"^(?:{caption_prefixes})|^\([^()]{{1,{max_paren}}}\)?$"),
-        trailing_note=re.compile(rf"\s*[(\[](?:{_words(ref['trailing_notes']['labels'])})\s*[:\s][^()\[\]]*[)\]]?\s*$"),
+        trailing_note=re.compile(rf"\s*[(\[](?:{alternation(ref['trailing_notes']['labels'])})\s*[:\s][^()\[\]]*[)\]]?\s*$"),
         title_suffix=re.compile(_any_of(ref["title_suffixes"]["any"])),
         page_title_suffix=re.compile(_any_of(ref["title_suffixes"]["page_title"])),
         heading_max_chars=headings["max_chars"],
