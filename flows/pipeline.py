@@ -9,8 +9,9 @@
 from __future__ import annotations
 
 import json
+import os
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -29,6 +30,9 @@ from tasks.stages import (check_and_publish, extract, fetch, normalize, plan_wor
                           stage_rejects_and_ledger, validate_and_stage)
 
 RUNS_DIR = "_runs"
+# Batch chains submitted before the oldest must finish: enough to keep every core busy (two per core, so
+# one batch's I/O overlaps another's work), few enough that memory stays flat as the corpus grows.
+BATCHES_IN_FLIGHT = 2 * (os.cpu_count() or 2)
 
 
 @dataclass
@@ -194,15 +198,20 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     summary.files = sum(w.inputs for w in work)
     summary.partitions = [w.path for w in work]
     reports = []
+    in_flight: deque = deque()  # the last task of each batch chain not yet known to be finished
     for entry in work:
         reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
         for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
+            # Stream: a bounded number of batches in memory at once, however large the backfill.
+            while len(in_flight) >= BATCHES_IN_FLIGHT:
+                in_flight.popleft().wait()
             fetched = fetch.submit(batch, max_file_bytes)
             normalized = normalize.submit(fetched, max_file_bytes)
             segmented = segment.submit(normalized)
             extracted = extract.submit(segmented)
             reports.append(validate_and_stage.submit(extracted, curated_dir, run_id, entry.path, f"{index:05d}",
                                                      today))
+            in_flight.append(reports[-1])
     written, quarantined, rejected = Counter(), Counter(), Counter()
     row_outcomes: Counter = Counter()
     for future in reports:
