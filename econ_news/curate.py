@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 
-from econ_news.pipeline import BatchResult
+from econ_news.pipeline import BatchResult, timed
 from econ_news.quality import (PLAUSIBILITY_COLUMN, ExpectationOutcome, TableValidationError, Validator,
                                add_plausibility_column, add_project_plausibility_column,
                                rows_from_quarantine)
@@ -28,37 +28,45 @@ class BatchReport:
     quarantined: Counter = field(default_factory=Counter)  # rows moved to quarantine per table
     rejects: Counter = field(default_factory=Counter)  # rejects per reason
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
+    seconds: Counter = field(default_factory=Counter)  # CPU seconds per stage (fetch ... validate, write)
 
 
 def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, part: str, run_id: str,
                 today: date) -> BatchReport:
-    """Validate one batch's rows and write the clean ones and the quarantined ones as part files."""
-    report = BatchReport()
-    metrics = to_table(result.metrics, SCHEMAS["metrics"], run_id=run_id).to_pandas()
-    frames = {
-        "articles": to_table(result.articles, SCHEMAS["articles"], run_id=run_id).to_pandas(),
-        "projects": add_project_plausibility_column(
-            to_table(result.projects, SCHEMAS["projects"], run_id=run_id).to_pandas(), metrics),
-        "metrics": add_plausibility_column(metrics),
-    }
+    """Validate one batch's rows and write the clean ones and the quarantined ones as part files.
+
+    report.seconds has the batch's stage times: result.seconds (fetch ... extract) plus validate and write.
+    """
+    report = BatchReport(seconds=Counter(result.seconds))
+    with timed(report.seconds, "validate"):
+        metrics = to_table(result.metrics, SCHEMAS["metrics"], run_id=run_id).to_pandas()
+        frames = {
+            "articles": to_table(result.articles, SCHEMAS["articles"], run_id=run_id).to_pandas(),
+            "projects": add_project_plausibility_column(
+                to_table(result.projects, SCHEMAS["projects"], run_id=run_id).to_pandas(), metrics),
+            "metrics": add_plausibility_column(metrics),
+        }
     quarantine_frames = []
     parameters = {"today": today}
     for name in ("articles", "projects", "metrics"):  # articles first: their clean ids gate the others
-        checked = validator.validate_rows(name, frames[name], parameters, KEYS[name], run_id)
-        if name == "articles":
-            parameters["article_ids"] = checked.clean["article_id"].tolist()
-        clean = checked.clean.drop(columns=[PLAUSIBILITY_COLUMN], errors="ignore")
-        staged.write_part(name, part, pa.Table.from_pandas(clean, schema=SCHEMAS[name], preserve_index=False))
+        with timed(report.seconds, "validate"):
+            checked = validator.validate_rows(name, frames[name], parameters, KEYS[name], run_id)
+            if name == "articles":
+                parameters["article_ids"] = checked.clean["article_id"].tolist()
+            clean = checked.clean.drop(columns=[PLAUSIBILITY_COLUMN], errors="ignore")
+        with timed(report.seconds, "write"):
+            staged.write_part(name, part, pa.Table.from_pandas(clean, schema=SCHEMAS[name], preserve_index=False))
         report.written[name] += len(clean)
         report.quarantined[name] += checked.quarantine["row_key"].nunique() if len(checked.quarantine) else 0
         report.outcomes += checked.outcomes
         quarantine_frames.append(checked.quarantine)
-    quarantine = pd.concat([q for q in quarantine_frames if len(q)], ignore_index=True) \
-        if any(len(q) for q in quarantine_frames) else None
-    if quarantine is not None:
-        staged.write_part("quarantine", part,
-                          pa.Table.from_pandas(quarantine, schema=SCHEMAS["quarantine"], preserve_index=False))
-    staged.write_part("rejects", part, to_table(result.rejects, SCHEMAS["rejects"], run_id=run_id))
+    with timed(report.seconds, "write"):
+        quarantine = pd.concat([q for q in quarantine_frames if len(q)], ignore_index=True) \
+            if any(len(q) for q in quarantine_frames) else None
+        if quarantine is not None:
+            staged.write_part("quarantine", part,
+                              pa.Table.from_pandas(quarantine, schema=SCHEMAS["quarantine"], preserve_index=False))
+        staged.write_part("rejects", part, to_table(result.rejects, SCHEMAS["rejects"], run_id=run_id))
     report.rejects.update(r.reason for r in result.rejects)
     return report
 

@@ -26,12 +26,12 @@ from econ_news.sources.intake import FetchOutcome
 from econ_news.sources.web import Robots, origin_of
 from flows.runners import build_task_runner
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
-from tasks.stages import (check_and_publish, extract, fetch, normalize, plan_work, scan_folder_work, segment,
-                          stage_rejects_and_ledger, validate_and_stage)
+from tasks.stages import (check_and_publish, plan_work, process_batch, scan_folder_work,
+                          stage_rejects_and_ledger)
 
 RUNS_DIR = "_runs"
-# Batch chains submitted before the oldest must finish: enough to keep every core busy (two per core, so
-# one batch's I/O overlaps another's work), few enough that memory stays flat as the corpus grows.
+# Batches submitted before the oldest must finish: enough to keep every core busy (two per core, so one
+# batch's I/O overlaps another's work), few enough that memory stays flat as the corpus grows.
 BATCHES_IN_FLIGHT = 2 * (os.cpu_count() or 2)
 
 
@@ -51,6 +51,7 @@ class RunSummary:
     expectations: list = field(default_factory=list)  # [table, expectation, column, level, success, unexpected]
     report: str | None = None  # GX Data Docs of this run (index.html)
     quarantined_rows: list = field(default_factory=list)  # the first quarantined rows, for the artifact
+    stage_seconds: dict = field(default_factory=dict)  # CPU seconds per stage, summed over batches
     started_at: str = ""
     finished_at: str = ""
 
@@ -198,27 +199,24 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     summary.files = sum(w.inputs for w in work)
     summary.partitions = [w.path for w in work]
     reports = []
-    in_flight: deque = deque()  # the last task of each batch chain not yet known to be finished
+    in_flight: deque = deque()  # batches not yet known to be finished
     for entry in work:
         reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
         for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
             # Stream: a bounded number of batches in memory at once, however large the backfill.
             while len(in_flight) >= BATCHES_IN_FLIGHT:
                 in_flight.popleft().wait()
-            fetched = fetch.submit(batch, max_file_bytes)
-            normalized = normalize.submit(fetched, max_file_bytes)
-            segmented = segment.submit(normalized)
-            extracted = extract.submit(segmented)
-            reports.append(validate_and_stage.submit(extracted, curated_dir, run_id, entry.path, f"{index:05d}",
-                                                     today))
+            reports.append(process_batch.submit(batch, max_file_bytes, curated_dir, run_id, entry.path,
+                                                f"{index:05d}", today))
             in_flight.append(reports[-1])
-    written, quarantined, rejected = Counter(), Counter(), Counter()
+    written, quarantined, rejected, seconds = Counter(), Counter(), Counter(), Counter()
     row_outcomes: Counter = Counter()
     for future in reports:
         report = future.result()
         written.update(report.written)
         quarantined.update(report.quarantined)
         rejected.update(report.rejects)
+        seconds.update(report.seconds)
         for o in report.outcomes:
             row_outcomes[(o.table, o.expectation, o.column, o.level)] += o.unexpected_count
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
@@ -226,7 +224,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     table_outcomes = published.outcomes if published else []
     if published:
         summary.report, summary.quarantined_rows = published.report, published.quarantined
+        seconds.update(published.seconds)
     summary.written, summary.quarantined, summary.rejects = dict(written), dict(quarantined), dict(rejected)
+    summary.stage_seconds = {stage: round(s, 3) for stage, s in seconds.items()}
     summary.expectations = [[t, e, c, lvl, n == 0, n] for (t, e, c, lvl), n in sorted(row_outcomes.items())]
     summary.expectations += [[o.table, o.expectation, o.column, o.level, o.success, o.unexpected_count]
                              for o in table_outcomes]
@@ -251,6 +251,7 @@ def _markdown(summary: RunSummary) -> str:
                        for name in ("articles", "projects", "metrics"))
     rejects = "\n".join(f"| {reason} | {n} |" for reason, n in sorted(summary.rejects.items())) or "| none | 0 |"
     fetched = "\n".join(f"| {outcome} | {n} |" for outcome, n in sorted(summary.fetched.items())) or "| none | 0 |"
+    stages = "\n".join(f"| {stage} | {s:.2f} |" for stage, s in summary.stage_seconds.items())
     problems = "\n".join(f"| {url} | {outcome} | {detail} |" for url, outcome, detail in summary.fetch_problems)
     quarantined = "\n".join(f"| {q['table']} | {q['row_key']} | {q['expectation']} | {q['column'] or ''} | "
                             f"{q['value'] or ''} | {q['why'] or ''} |" for q in summary.quarantined_rows)
@@ -264,6 +265,7 @@ def _markdown(summary: RunSummary) -> str:
         f"| quarantined from | row key | expectation | column | value | why |\n|---|---|---|---|---|---|\n{quarantined}"
         if quarantined else "",
         f"| rejected input reason | files |\n|---|---|\n{rejects}",
+        f"| stage | CPU seconds (summed over batches) |\n|---|---|\n{stages}" if stages else "",
         f"| table | expectation | column | level | result | unexpected rows |\n|---|---|---|---|---|---|\n{rows}",
     ]
     return "\n\n".join(s for s in sections if s) + "\n"

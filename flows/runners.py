@@ -6,6 +6,8 @@ use every core. A run chooses with --task-runner, or ECON_NEWS_TASK_RUNNER for s
 from __future__ import annotations
 
 import os
+import sys
+from contextlib import nullcontext
 
 TASK_RUNNER_ENV = "ECON_NEWS_TASK_RUNNER"
 
@@ -18,17 +20,53 @@ def build_task_runner(spec: str | None = None):
 
         return ThreadPoolTaskRunner()
     if spec == "process" or spec.startswith("process:"):
-        from prefect.task_runners import ProcessPoolTaskRunner
-
         workers = int(spec.split(":", 1)[1]) if ":" in spec else os.cpu_count()
-        return ProcessPoolTaskRunner(max_workers=workers)
+        return _process_pool_runner(workers)
     if spec == "dask":
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(cluster_kwargs={"n_workers": os.cpu_count(), "threads_per_worker": 1,
-                                              "processes": True, "dashboard_address": None})
+        return _dask_runner(cluster_kwargs={"n_workers": os.cpu_count(), "threads_per_worker": 1,
+                                            "processes": True, "dashboard_address": None})
     if spec.startswith(("tcp://", "tls://")):
-        from prefect_dask import DaskTaskRunner
-
-        return DaskTaskRunner(address=spec)
+        return _dask_runner(address=spec)
     raise ValueError(f"unknown task runner {spec!r}: use thread, process[:N], dask or tcp://host:port")
+
+
+def _process_pool_runner(workers: int):
+    from prefect.task_runners import ProcessPoolTaskRunner
+
+    class ProcessPool(ProcessPoolTaskRunner):
+        def submit(self, *args, **kwargs):
+            with _embedded_server_as_api():
+                return super().submit(*args, **kwargs)
+
+    return ProcessPool(max_workers=workers)
+
+
+def _dask_runner(**kwargs):
+    from prefect_dask import DaskTaskRunner
+
+    class Dask(DaskTaskRunner):
+        def submit(self, *args, **kwargs):
+            with _embedded_server_as_api():
+                return super().submit(*args, **kwargs)
+
+    return Dask(**kwargs)
+
+
+def _embedded_server_as_api():
+    """While a task is submitted, name the embedded Prefect server as the API, when that is what this run uses.
+
+    A task sent to another process carries this process's Prefect settings. With no PREFECT_API_URL set
+    (the embedded server of a local run), each pool or Dask worker found none and started a temporary
+    Prefect server of its own: seconds of start-up and ~200 MB per worker, for nothing. Naming the server
+    this process runs makes the workers use it. A run against a real server (PREFECT_API_URL set) is left
+    as it is.
+    """
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    if PREFECT_API_URL.value():
+        return nullcontext()
+    server_module = sys.modules.get("prefect.server.api.server")
+    server = server_module.SubprocessASGIServer._instances.get(None) if server_module else None
+    if server is None or not server.running:
+        return nullcontext()
+    return temporary_settings(updates={PREFECT_API_URL: server.api_url})

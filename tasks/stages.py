@@ -1,14 +1,16 @@
-"""Prefect tasks: each wraps one pure stage of econ_news and applies it to a batch of documents.
+"""Prefect tasks: each wraps pure functions of econ_news and applies them to a batch of raw files.
 
-Tasks add what orchestration is for — retries on I/O, logging, names in the UI — and nothing else: the
-logic lives in econ_news and is tested without Prefect. Inputs are batches, never single sentences,
-because every task run costs Prefect bookkeeping (~10 ms here).
+Tasks add what orchestration is for — retries, logging, names in the UI — and nothing else: the logic
+lives in econ_news and is tested without Prefect. Inputs are batches, never single sentences, because
+every task run costs Prefect bookkeeping (~10 ms here); a batch goes through all its text stages in one
+task (process_batch), so it never travels between processes.
 """
 from __future__ import annotations
 
 import os
 import shutil
 import threading
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
@@ -23,7 +25,7 @@ from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
                               read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
-from econ_news.records import SCHEMAS, Article, Metric, NormalizedDocument, Project, RawDocument, Reject
+from econ_news.records import SCHEMAS
 from econ_news.store import StagedRun, count_rows, sweep_abandoned
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -46,32 +48,8 @@ def _validator(expectations_dir: Path) -> Validator:
     return Validator(expectations_dir)
 
 
-# The batch containers below are deliberately plain classes, not dataclasses: Prefect walks every task
-# parameter and return value that is a list, dict or dataclass to find futures and states in it
-# (prefect.utilities.collections.visit_collection). On a batch of 500 articles that walk took 0.6 s, several
-# times per task; an opaque container stops it at the top.
-class Carried:
-    """What one stage hands the next: its items, plus every reject of the batch so far."""
-
-    __slots__ = ("items", "rejects")
-
-    def __init__(self, items: list, rejects: list[Reject] | None = None):
-        self.items = items
-        self.rejects = rejects or []
-
-
-class Extracted:
-    """The extract stage's output for one batch, with the batch's rejects so far."""
-
-    __slots__ = ("articles", "projects", "metrics", "rejects")
-
-    def __init__(self, articles: list[Article], projects: list[Project], metrics: list[Metric],
-                 rejects: list[Reject]):
-        self.articles, self.projects, self.metrics, self.rejects = articles, projects, metrics, rejects
-
-
-# Large batches pass through memory between tasks; hashing them for Prefect's cache keys would cost more
-# than the work, so tasks opt out of caching (reruns are cheap and idempotent instead).
+# Hashing a batch for Prefect's cache keys would cost more than the work, so tasks opt out of caching
+# (reruns are cheap and idempotent instead).
 @task(name="fetch-manifest", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def scan_folder_work(raw_dir: str, max_file_bytes: int, timezone: str) -> list[PartitionWork]:
     """Every file under raw_dir, by partition: a full run of one folder."""
@@ -99,41 +77,22 @@ def _log_plan(work: list[PartitionWork]) -> None:
                           len(work), [w.path for w in work][:20])
 
 
-@task(name="fetch", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def fetch(refs: list[RawFileRef], max_file_bytes: int) -> Carried:
-    docs, rejects = pipeline.fetch_batch(refs, max_file_bytes)
-    return Carried(docs, rejects)
+@task(name="process-batch", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str, run_id: str, partition: str,
+                  part: str, today: date) -> BatchReport:
+    """One batch of raw files through every stage: fetch, normalize, segment, extract, validate, write.
 
-
-@task(name="normalize", cache_policy=NO_CACHE)
-def normalize(fetched: Carried, max_file_bytes: int) -> Carried:
-    docs: list[RawDocument] = fetched.items
-    normalized, rejects = pipeline.normalize_batch(docs, max_file_bytes)
-    return Carried(normalized, fetched.rejects + rejects)
-
-
-@task(name="segment", cache_policy=NO_CACHE)
-def segment(normalized: Carried) -> Carried:
-    docs: list[NormalizedDocument] = normalized.items
-    articles, rejects = pipeline.segment_batch(docs)
-    return Carried(articles, normalized.rejects + rejects)
-
-
-@task(name="extract", cache_policy=NO_CACHE)
-def extract(segmented: Carried) -> Extracted:
-    projects, metrics, rejects = pipeline.extract_batch(segmented.items)
-    return Extracted(segmented.items, projects, metrics, segmented.rejects + rejects)
-
-
-@task(name="validate-and-stage", retries=1, cache_policy=NO_CACHE)
-def validate_and_stage(extracted: Extracted, curated_dir: str, run_id: str, partition: str, part: str,
-                       today: date) -> BatchReport:
-    result = pipeline.BatchResult(extracted.articles, extracted.projects, extracted.metrics, extracted.rejects)
+    One task, not one per stage: the batch then stays in the worker that runs it (a process or a Dask
+    worker ships only file references in and counts out, never the texts and rows between stages), and
+    each batch costs one task run's bookkeeping instead of five. The report's seconds say where the time
+    went, stage by stage; the run adds them up.
+    """
+    result = pipeline.process_refs(refs, max_file_bytes)
     staged = StagedRun(Path(curated_dir), run_id, partition)
     report = stage_batch(result, staged, shared_validator(), part, run_id, today)
-    logger = get_run_logger()
-    logger.info("batch %s/%s: staged %s; quarantined %s; rejects %s", partition, part, dict(report.written),
-                dict(report.quarantined), dict(report.rejects))
+    get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
+                          part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
+                          {stage: round(s, 2) for stage, s in report.seconds.items()})
     return report
 
 
@@ -164,6 +123,7 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
         raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
     staged = StagedRun(Path(curated_dir), run_id)
     schemas = {**SCHEMAS, LEDGER_TABLE: LEDGER_SCHEMA}
+    seconds: Counter = Counter()
     if mode == "merge" and count_rows(Path(curated_dir) / "articles"):
         # Merging cannot empty a table that has rows, so the "empty table while raw files exist" gate has
         # nothing to guard; applied to the new rows alone, one new input that yields no article (a stray
@@ -172,23 +132,26 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
     try:
         for partition in staged.partitions():
             staged.in_partition(partition).ensure_schema_files(schemas)
-        outcomes = check_tables(staged, shared_validator(), raw_files_seen)
+        with pipeline.timed(seconds, "check-tables"):
+            outcomes = check_tables(staged, shared_validator(), raw_files_seen)
     except Exception:
         # The report shows why the gate held; then nothing of this run remains.
         _report(staged, curated_dir, run_id, raw_files_seen)
         staged.discard()
         raise
-    report = _report(staged, curated_dir, run_id, raw_files_seen)
-    quarantined = _quarantined_rows(staged)
-    if mode == "tables":
-        swapped = staged.tables()
-        staged.publish()
-    else:
-        swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
+    with pipeline.timed(seconds, "report"):
+        report = _report(staged, curated_dir, run_id, raw_files_seen)
+        quarantined = _quarantined_rows(staged)
+    with pipeline.timed(seconds, "publish"):
+        if mode == "tables":
+            swapped = staged.tables()
+            staged.publish()
+        else:
+            swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
     abandoned = sweep_abandoned(Path(curated_dir), ABANDONED_STAGING_SECONDS)
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)
-    return PublishResult(outcomes, str(report) if report else None, quarantined)
+    return PublishResult(outcomes, str(report) if report else None, quarantined, seconds)
 
 
 # A run's markdown artifact lists at most this many quarantined rows; the quarantine table has them all.
@@ -202,6 +165,7 @@ class PublishResult:
     outcomes: list[ExpectationOutcome]
     report: str | None  # the run's GX Data Docs index.html
     quarantined: list[dict]  # the first quarantined rows: table, row_key, expectation, column, value, why
+    seconds: Counter  # CPU seconds of check-tables, report and publish
 
 
 def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> Path | None:
