@@ -32,6 +32,8 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--task-runner", default=None, metavar="RUNNER",
                              help="where batch tasks run: thread (default), process[:N], dask (local cluster) or "
                                   "tcp://host:8786 (a Dask scheduler); default from $ECON_NEWS_TASK_RUNNER")
+        command.add_argument("--dask-address", dest="task_runner", metavar="tcp://HOST:PORT", type=_dask_address,
+                             help="the same as --task-runner tcp://HOST:PORT: run batch tasks on that Dask cluster")
     args = parser.parse_args(argv)
 
     configure_environment()
@@ -57,6 +59,11 @@ def main(argv: list[str] | None = None) -> int:
                                 reprocess=args.reprocess, config_path=str(Path(args.config).resolve()))
     print("\n".join(summary.lines()))
     return 0
+
+
+def _dask_address(value: str) -> str:
+    """A scheduler address as Dask prints it (tcp://10.0.0.5:8786), or host:port, read as tcp://host:port."""
+    return value if "://" in value else f"tcp://{value}"
 
 
 def _with_runner(flow, args):

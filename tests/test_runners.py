@@ -29,12 +29,18 @@ def test_process_pool_gives_the_same_tables(threaded, tmp_path):
     assert {t: dataset_digest(tmp_path / t) for t in TABLES} == threaded
 
 
-def test_dask_local_cluster_gives_the_same_tables(threaded, tmp_path):
+def test_dask_local_cluster_gives_the_same_tables(threaded, tmp_path, capsys):
+    """`econ-news run --dask-address host:port` on a real LocalCluster of two worker processes."""
     from distributed import LocalCluster
 
+    from flows.cli import main
+
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
-        _run(build_task_runner(cluster.scheduler_address), tmp_path)
+        address = cluster.scheduler_address.removeprefix("tcp://")  # as a user might type it
+        assert main(["run", "--raw-dir", str(SAMPLE_RAW), "--curated-dir", str(tmp_path), "--batch-size", "2",
+                     "--dask-address", address]) == 0
         assert len(cluster.scheduler_info["workers"]) == 2
+    assert "articles:" in capsys.readouterr().out
     assert {t: dataset_digest(tmp_path / t) for t in TABLES} == threaded
 
 
