@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("run", help="process raw pages into curated Parquet tables (one Prefect flow run)")
     run.add_argument("--raw-dir", default="data/raw", help="folder of raw pages, read recursively (default: data/raw)")
     run.add_argument("--curated-dir", default="data/curated", help="output root (default: data/curated)")
-    run.add_argument("--batch-size", type=int, default=200, help="files per task run (default: 200)")
+    run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
     serve = commands.add_parser("serve", help="register the nightly and backfill deployments on the Prefect server "
                                                "(PREFECT_API_URL) and run their flow runs until stopped")
     nightly = commands.add_parser("nightly", help="fetch the sources and process what is new, once, now")
