@@ -7,7 +7,6 @@ because every task run costs Prefect bookkeeping (~10 ms here).
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from dataclasses import dataclass
 from datetime import date
@@ -24,7 +23,7 @@ from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, Partition
                               read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
 from econ_news.records import SCHEMAS, Article, Metric, NormalizedDocument, Project, RawDocument, Reject
-from econ_news.store import StagedRun, count_rows, sweep_abandoned
+from econ_news.store import StagedRun, count_rows, join, open_root, sweep_abandoned
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = Path(os.environ.get("ECON_NEWS_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
@@ -88,7 +87,7 @@ def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, ma
     """The inputs on disk against the ledger of the published tables: what this run processes, by partition."""
     inventory = take_inventory([(name, Path(path)) for name, path in folders], Path(raw_dir), max_file_bytes,
                                timezone)
-    work = plan(inventory, read_ledger(Path(curated_dir)), reprocess=reprocess, dates=dates,
+    work = plan(inventory, read_ledger(curated_dir), reprocess=reprocess, dates=dates,
                 sources=set(sources) if sources is not None else None)
     _log_plan(work)
     return work
@@ -129,7 +128,7 @@ def extract(segmented: Carried) -> Extracted:
 def validate_and_stage(extracted: Extracted, curated_dir: str, run_id: str, partition: str, part: str,
                        today: date) -> BatchReport:
     result = pipeline.BatchResult(extracted.articles, extracted.projects, extracted.metrics, extracted.rejects)
-    staged = StagedRun(Path(curated_dir), run_id, partition)
+    staged = StagedRun(curated_dir, run_id, partition)
     report = stage_batch(result, staged, shared_validator(), part, run_id, today)
     logger = get_run_logger()
     logger.info("batch %s/%s: staged %s; quarantined %s; rejects %s", partition, part, dict(report.written),
@@ -140,7 +139,7 @@ def validate_and_stage(extracted: Extracted, curated_dir: str, run_id: str, part
 @task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
 def stage_rejects_and_ledger(work: PartitionWork, curated_dir: str, run_id: str, today: date) -> BatchReport:
     """The partition's scan-time rejects, and its ledger rows: the raw inputs this run accounts for."""
-    staged = StagedRun(Path(curated_dir), run_id, work.path)
+    staged = StagedRun(curated_dir, run_id, work.path)
     report = stage_batch(pipeline.BatchResult(rejects=work.rejects), staged, shared_validator(), "scan", run_id,
                          today)
     staged.write_part(LEDGER_TABLE, "ledger", ledger_table(work, run_id))
@@ -162,9 +161,9 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
     """
     if mode not in PUBLISH_MODES:
         raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
-    staged = StagedRun(Path(curated_dir), run_id)
+    staged = StagedRun(curated_dir, run_id)
     schemas = {**SCHEMAS, LEDGER_TABLE: LEDGER_SCHEMA}
-    if mode == "merge" and count_rows(Path(curated_dir) / "articles"):
+    if mode == "merge" and count_rows(join(curated_dir, "articles")):
         # Merging cannot empty a table that has rows, so the "empty table while raw files exist" gate has
         # nothing to guard; applied to the new rows alone, one new input that yields no article (a stray
         # image, a listing page) would fail every night until an article came with it.
@@ -185,10 +184,10 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
         staged.publish()
     else:
         swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
-    abandoned = sweep_abandoned(Path(curated_dir), ABANDONED_STAGING_SECONDS)
+    abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)
-    return PublishResult(outcomes, str(report) if report else None, quarantined)
+    return PublishResult(outcomes, report, quarantined)
 
 
 # A run's markdown artifact lists at most this many quarantined rows; the quarantine table has them all.
@@ -204,17 +203,19 @@ class PublishResult:
     quarantined: list[dict]  # the first quarantined rows: table, row_key, expectation, column, value, why
 
 
-def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> Path | None:
-    """Render the run's Data Docs; a report that cannot be rendered is logged, never fatal."""
-    reports = Path(curated_dir) / REPORTS_DIR
+def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> str | None:
+    """Render the run's Data Docs (locally, then put under the curated root, which may be a URL); a report
+    that cannot be rendered is logged, never fatal. Returns where its index.html is."""
+    curated, folder = open_root(curated_dir), f"{REPORTS_DIR}/{run_id}"
     try:
-        index = write_report(staged, shared_validator(), reports / run_id, raw_files_seen, date.today())
+        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen, date.today())
+        curated.publish_folder(folder)
+        for old in curated.subfolders(REPORTS_DIR)[:-REPORTS_KEPT]:
+            curated.remove(f"{REPORTS_DIR}/{old}")
     except Exception as exc:  # noqa: BLE001 - the tables matter more than their report
         get_run_logger().warning("validation report not written: %s: %s", type(exc).__name__, exc)
         return None
-    for old in sorted(p for p in reports.iterdir() if p.is_dir())[:-REPORTS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
-    return index
+    return curated.display(f"{folder}/index.html")
 
 
 def _quarantined_rows(staged: StagedRun) -> list[dict]:
