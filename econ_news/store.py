@@ -149,6 +149,9 @@ class CuratedRoot:
         return str(join(self.location, rel)) if rel else str(self.location)
 
     def exists(self, rel: str) -> bool:
+        # Listings are cached by some fsspec backends (s3fs keeps them for the life of the process, and a
+        # served deployment runs many flows in one process): another process may have published since.
+        self.fs.invalidate_cache(self.path(rel))
         return self.fs.exists(self.path(rel))
 
     def parquet_files(self, rel: str) -> dict[str, int]:
@@ -627,6 +630,9 @@ def recover(root: str | Path | CuratedRoot) -> list[str]:
 
 
 def _recover_locked(curated: CuratedRoot) -> list[str]:
+    """Roll forward what killed publishes left; every publish starts here, under the lock, so it also
+    forgets the listings fsspec may have cached before another process published."""
+    curated.fs.invalidate_cache()
     staging = curated.work_dir / STAGING_DIR
     finished = []
     for journal in sorted(staging.glob(f"*{JOURNAL_SUFFIX}")) if staging.exists() else []:
