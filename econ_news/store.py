@@ -43,6 +43,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -95,6 +96,10 @@ def _arrow_filesystem(location: str | os.PathLike) -> tuple[pafs.FileSystem, str
     """The pyarrow filesystem that reads a location, and the location's path in it."""
     if is_url(location):
         fs, path = fsspec.core.url_to_fs(str(location))
+        # Some backends cache listings for the life of the process (s3fs, gcsfs), and a served deployment
+        # runs many flows in one process: another process may have published since. Opening a location
+        # is rare (a few times per run), so it forgets them.
+        fs.invalidate_cache()
         return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path.rstrip("/")
     return pafs.LocalFileSystem(), str(Path(location).absolute())
 
@@ -126,7 +131,12 @@ def open_root(location: str | os.PathLike | CuratedRoot) -> CuratedRoot:
     """The curated root at a plain path (atomic swaps) or at an fsspec URL (upload, then delete)."""
     if isinstance(location, CuratedRoot):
         return location
-    return UrlRoot(str(location)) if is_url(location) else LocalRoot(Path(location))
+    if is_url(location):
+        return UrlRoot(str(location))
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+:/", str(location)):
+        # Path("s3://b/p") is "s3:/b/p": a URL that went through Path() would silently become a local folder.
+        raise ValueError(f"{location!r} looks like a URL mangled by Path(); pass the URL as a string")
+    return LocalRoot(Path(location))
 
 
 class CuratedRoot:
@@ -149,9 +159,6 @@ class CuratedRoot:
         return str(join(self.location, rel)) if rel else str(self.location)
 
     def exists(self, rel: str) -> bool:
-        # Listings are cached by some fsspec backends (s3fs keeps them for the life of the process, and a
-        # served deployment runs many flows in one process): another process may have published since.
-        self.fs.invalidate_cache(self.path(rel))
         return self.fs.exists(self.path(rel))
 
     def parquet_files(self, rel: str) -> dict[str, int]:
@@ -274,9 +281,9 @@ class UrlRoot(CuratedRoot):
         url = url.rstrip("/")
         super().__init__(url)
         self.fs = self.arrow_fs.handler.fs
-        base = os.environ.get(WORK_DIR_ENV) or Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") \
-            / "econ-news"
-        self.work_dir = Path(base) / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "econ-news"
+        base = Path(os.environ.get(WORK_DIR_ENV) or cache)
+        self.work_dir = base / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
 
     def local_folder(self, rel: str) -> Path:
         return self.work_dir / rel
@@ -630,8 +637,8 @@ def recover(root: str | Path | CuratedRoot) -> list[str]:
 
 
 def _recover_locked(curated: CuratedRoot) -> list[str]:
-    """Roll forward what killed publishes left; every publish starts here, under the lock, so it also
-    forgets the listings fsspec may have cached before another process published."""
+    """Roll forward what killed publishes left. Every publish starts here, under the lock: it also forgets
+    the listings fsspec may have cached before another process published (see _arrow_filesystem)."""
     curated.fs.invalidate_cache()
     staging = curated.work_dir / STAGING_DIR
     finished = []

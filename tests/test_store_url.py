@@ -76,6 +76,11 @@ def test_a_url_root_stages_and_locks_in_its_local_work_folder(tmp_path, work_dir
     assert sweep_abandoned(url, 0) == []
 
 
+def test_a_url_passed_through_path_is_refused_not_written_to_a_local_folder(tmp_path):
+    with pytest.raises(ValueError, match="mangled"):
+        open_root(Path("s3://bucket/curated"))
+
+
 def test_small_files_written_to_a_url_root(tmp_path):
     root = open_root(f"file://{tmp_path}/remote")
     root.write_text("_runs/r1.json", '{"run_id": "r1"}')
