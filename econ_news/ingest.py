@@ -26,7 +26,7 @@ import pyarrow as pa
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef, scan_folder
 from econ_news.records import Reject
 from econ_news.sources.rawstore import PAGES_DIR
-from econ_news.store import PARTITION_KEYS, partition_path, read_table
+from econ_news.store import PARTITION_KEYS, exists, join, partition_path, read_table
 
 LEDGER_TABLE = "_ledger"
 LEDGER_SCHEMA = pa.schema([("sha256", pa.string()), ("source_uri", pa.string()), ("run_id", pa.string())])
@@ -106,10 +106,11 @@ def _first_visit(ref: RawFileRef, seen: set[Path]) -> bool:
     return True
 
 
-def read_ledger(curated_dir: Path) -> dict[str, tuple[str, str]]:
-    """sha256 -> (ingest_date, source) of every raw input the published tables hold."""
-    folder = Path(curated_dir) / LEDGER_TABLE
-    if not folder.exists():
+def read_ledger(curated_dir: str | Path) -> dict[str, tuple[str, str]]:
+    """sha256 -> (ingest_date, source) of every raw input the published tables hold (curated_dir: a path
+    or an fsspec URL)."""
+    folder = join(curated_dir, LEDGER_TABLE)
+    if not exists(folder):
         return {}
     table = read_table(folder, columns=["sha256", *PARTITION_KEYS])
     rows = zip(*(table.column(c).to_pylist() for c in ("sha256", *PARTITION_KEYS)))

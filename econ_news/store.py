@@ -1,22 +1,40 @@
 """Parquet datasets under the curated root, written so that readers never see half a run.
 
-A run stages its part files under ``<root>/_staging/<run_id>/<table>/`` while it works, Hive-partitioned
-as ``ingest_date=YYYY-MM-DD/source=NAME/`` (the date the raw bytes landed and the source they came from),
-and only when everything is written and validated does it publish, under an exclusive lock:
+The curated root is a local folder or an fsspec URL (``s3://bucket/prefix``, ``gs://…``, ``file:///abs``,
+``memory://…``). Either way a run stages its part files in a local folder, ``<work>/_staging/<run_id>/<table>/``,
+Hive-partitioned as ``ingest_date=YYYY-MM-DD/source=NAME/`` (the date the raw bytes landed and the source
+they came from), and only when everything is written and validated does it publish, under an exclusive lock
+(an flock on ``<work>/_publish.lock``):
 
-- ``publish()`` swaps whole table folders in (a full run of a folder: the tables become that run's);
-- ``publish_partitions()`` swaps in only the partitions the run staged, each either replacing the live
-  partition (a backfill that reprocesses its dates) or merged with it, the run's rows winning on equal
-  keys (a nightly run adding what is new). The merge reads the live partition under the lock, so two
-  overlapping runs (the nightly and a backfill) cannot lose each other's rows.
+- ``publish()`` replaces whole tables (a full run of a folder: the tables become that run's);
+- ``publish_partitions()`` replaces only the partitions the run staged, each either taking the staged
+  partition as it is (a backfill that reprocesses its dates) or merged with the live one, the run's rows
+  winning on equal keys (a nightly run adding what is new). The merge reads the live partition under the
+  lock, so two overlapping runs (the nightly and a backfill) cannot lose each other's rows.
 
-Before swapping, the publisher writes a journal of the moves (with each staged folder's inode); it then
-exchanges each staged folder with the live one in one atomic step (Linux renameat2 RENAME_EXCHANGE: a
-reader finds the old folder or the new one, never none), and removes the journal and the old folders. A
-process killed mid-publish leaves the journal behind, and the next writer (or ``recover``) rolls the
-publish forward from the complete staged copies, telling by inode which moves were already made: each
-table and partition holds either the previous run's files or the new run's, never a mix and never a gap.
-Folders starting with ``_`` are invisible to Hive-style readers (pyarrow, DuckDB, pandas).
+The merge streams: it reads only the key columns of the staged and live files, keeps every live file whose
+rows all survive as it is, rewrites one row group at a time a file that loses rows (or whose schema is
+older than the run's), and adds the staged files as they are; a partition that would hold more than
+MAX_FILES_PER_PARTITION files has its small files compacted the same way. Memory is bounded by a row group
+plus the keys, whatever the size of the partition.
+
+A local folder (a plain path) is its own work folder (``<root>/_staging``) and swaps atomically: before
+swapping, the publisher writes a journal of the moves (with each new folder's inode); it then exchanges
+each new folder with the live one in one atomic step (Linux renameat2 RENAME_EXCHANGE: a reader finds the
+old folder or the new one, never none), and removes the journal and the old folders. A process killed
+mid-publish leaves the journal behind, and the next writer (or ``recover``) rolls the publish forward from
+the complete staged copies, telling by inode which moves were already made: each table and partition holds
+either the previous run's files or the new run's, never a mix and never a gap.
+
+A URL (``file://`` included, which is how the tests exercise this path) has no atomic multi-file swap. Its
+work folder is local, ``$ECON_NEWS_WORK_DIR/<sha of URL>/`` (default ``~/.cache/econ-news/<sha>/``); the
+publisher journals the files to upload and the live files they replace, uploads every new file under a name
+no earlier run used (``part-<run_id>-….parquet``; through a hidden temporary name where the filesystem can
+rename), and only then deletes the replaced files. A killed publish is rolled forward from the journal the
+same way. Readers may see a partition's old and new files together for the seconds of the upload, never a
+partition with neither.
+
+Folders and files starting with ``_`` or ``.`` are invisible to Hive-style readers (pyarrow, DuckDB, pandas).
 """
 from __future__ import annotations
 
@@ -25,21 +43,34 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
+import fsspec
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.dataset as pads
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 STAGING_DIR = "_staging"
 LOCK_FILE = "_publish.lock"
 JOURNAL_SUFFIX = ".publishing.json"
 PARTITION_KEYS = ("ingest_date", "source")
+# Where a URL root keeps its staging, lock and journals (one subfolder per URL).
+WORK_DIR_ENV = "ECON_NEWS_WORK_DIR"
+# A partition with more files than this has its small files compacted when a run publishes it: every
+# nightly merge adds a file or two, and readers pay per file.
+MAX_FILES_PER_PARTITION = 64
+# Compaction writes files of about this size (and leaves files this large alone).
+COMPACT_TARGET_BYTES = 128 * 1024 * 1024
+# Object stores show an object only once its upload is complete, and "rename" there is a copy: upload
+# straight to the final name. Other filesystems get a hidden temporary name first, then a rename.
+WHOLE_OBJECT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abfss", "adl", "oss", "memory"})
 
 
 def partition_path(ingest_date: str, source: str) -> str:
@@ -47,21 +78,267 @@ def partition_path(ingest_date: str, source: str) -> str:
     return f"{PARTITION_KEYS[0]}={ingest_date}/{PARTITION_KEYS[1]}={source}"
 
 
+# ---------------------------------------------------------------------------------------------------
+# Locations: a plain path or an fsspec URL, read the same way through a pyarrow filesystem.
+
+def is_url(location: str | os.PathLike) -> bool:
+    return isinstance(location, str) and "://" in location
+
+
+def join(location: str | os.PathLike, *names: str) -> str | Path:
+    """A location inside another: a path stays a path, a URL stays a URL."""
+    if is_url(location):
+        return "/".join([str(location).rstrip("/"), *names])
+    return Path(location).joinpath(*names)
+
+
+def _arrow_filesystem(location: str | os.PathLike) -> tuple[pafs.FileSystem, str]:
+    """The pyarrow filesystem that reads a location, and the location's path in it."""
+    if is_url(location):
+        fs, path = fsspec.core.url_to_fs(str(location))
+        # Some backends cache listings for the life of the process (s3fs, gcsfs), and a served deployment
+        # runs many flows in one process: another process may have published since. Opening a location
+        # is rare (a few times per run), so it forgets them.
+        fs.invalidate_cache()
+        return pafs.PyFileSystem(pafs.FSSpecHandler(fs)), path.rstrip("/")
+    return pafs.LocalFileSystem(), str(Path(location).absolute())
+
+
+def exists(location: str | os.PathLike) -> bool:
+    fs, path = _arrow_filesystem(location)
+    return fs.get_file_info(path).type != pafs.FileType.NotFound
+
+
+def read_table(location: str | os.PathLike, columns: list[str] | None = None,
+               partitioning: str | None = "hive") -> pa.Table:
+    """Read a dataset folder as one table, the way consumers do (Hive partitions become columns)."""
+    return _dataset(location, partitioning).to_table(columns=columns)
+
+
+def count_rows(location: str | os.PathLike) -> int:
+    """Rows of a published dataset (0 when it does not exist), from the files' metadata."""
+    if not exists(location):
+        return 0
+    return _dataset(location, "hive").count_rows()
+
+
+def _dataset(location: str | os.PathLike, partitioning: str | None) -> pads.Dataset:
+    fs, path = _arrow_filesystem(location)
+    return pads.dataset(path, filesystem=fs, format="parquet", partitioning=partitioning)
+
+
+def open_root(location: str | os.PathLike | CuratedRoot) -> CuratedRoot:
+    """The curated root at a plain path (atomic swaps) or at an fsspec URL (upload, then delete)."""
+    if isinstance(location, CuratedRoot):
+        return location
+    if is_url(location):
+        return UrlRoot(str(location))
+    if re.match(r"[a-zA-Z][a-zA-Z0-9+.-]+:/", str(location)):
+        # Path("s3://b/p") is "s3:/b/p": a URL that went through Path() would silently become a local folder.
+        raise ValueError(f"{location!r} looks like a URL mangled by Path(); pass the URL as a string")
+    return LocalRoot(Path(location))
+
+
+class CuratedRoot:
+    """Where the published tables live. Reading, listing and writing small files go through fsspec and a
+    pyarrow filesystem whatever the root is; only how a publish is journaled and applied differs."""
+
+    work_dir: Path  # local: staging, the publish lock, journals
+    fs: fsspec.AbstractFileSystem
+    base: str  # the root's path in fs
+
+    def __init__(self, location: str | Path):
+        self.location = location
+        self.arrow_fs, self.base = _arrow_filesystem(location)
+
+    def path(self, rel: str = "") -> str:
+        return f"{self.base}/{rel}" if rel else self.base
+
+    def display(self, rel: str = "") -> str:
+        """What to show a person: the URL or the absolute path."""
+        return str(join(self.location, rel)) if rel else str(self.location)
+
+    def exists(self, rel: str) -> bool:
+        return self.fs.exists(self.path(rel))
+
+    def parquet_files(self, rel: str) -> dict[str, int]:
+        """name -> size of the files a reader of a folder sees (not hidden, not temporary)."""
+        if not self.exists(rel):
+            return {}
+        entries = self.fs.ls(self.path(rel), detail=True)
+        return {name: int(e["size"]) for e in entries
+                if e["type"] == "file" and (name := e["name"].rstrip("/").rsplit("/", 1)[-1]).endswith(".parquet")
+                and not name.startswith((".", "_"))}
+
+    def subfolders(self, rel: str) -> list[str]:
+        if not self.exists(rel):
+            return []
+        return sorted(e["name"].rstrip("/").rsplit("/", 1)[-1] for e in self.fs.ls(self.path(rel), detail=True)
+                      if e["type"] == "directory")
+
+    def open_parquet(self, rel: str) -> pq.ParquetFile:
+        return pq.ParquetFile(self.arrow_fs.open_input_file(self.path(rel)))
+
+    def write_text(self, rel: str, text: str) -> None:
+        self._put(rel, lambda target: self.fs.pipe_file(target, text.encode("utf-8")))
+
+    def put_file(self, local: Path, rel: str) -> None:
+        self._put(rel, lambda target: self.fs.put_file(str(local), target))
+
+    def _put(self, rel: str, write: Callable[[str], None]) -> None:
+        """Write rel so that a reader finds the old file or the whole new one, never a part."""
+        target = self.path(rel)
+        folder, name = target.rsplit("/", 1)
+        self.fs.makedirs(folder, exist_ok=True)
+        if _protocols(self.fs) & WHOLE_OBJECT_PROTOCOLS:
+            write(target)
+            return
+        hidden = f"{folder}/.{name}.tmp"  # a leading dot: readers skip it if a kill leaves it behind
+        write(hidden)
+        self.fs.mv(hidden, target)
+
+    def local_folder(self, rel: str) -> Path:
+        """A local folder to render rel into before publish_folder puts it in place."""
+        raise NotImplementedError
+
+    def publish_folder(self, rel: str) -> None:
+        """Put local_folder(rel) in place under the root."""
+        raise NotImplementedError
+
+    def remove(self, rel: str) -> None:
+        if self.exists(rel):
+            self.fs.rm(self.path(rel), recursive=True)
+
+    # Publishing: a subclass turns the changes into a journal entry, and applies (rolls forward) one.
+    def journal_entry(self, changes: list[Change]) -> dict:
+        raise NotImplementedError
+
+    def roll_forward(self, entry: dict) -> None:
+        raise NotImplementedError
+
+
+def _protocols(fs: fsspec.AbstractFileSystem) -> set[str]:
+    return {fs.protocol} if isinstance(fs.protocol, str) else set(fs.protocol)
+
+
+@dataclass
+class Change:
+    """One table or partition a publish replaces: the new files are in the local folder source (for a
+    whole table, in its partition subfolders); kept names the live files that stay (None: none stay)."""
+
+    source: Path
+    target: str  # table or table/partition, relative to the root
+    kept: list[str] | None = None
+
+
+class LocalRoot(CuratedRoot):
+    """A plain path: staging inside the root, folder swaps with renameat2, atomic for readers."""
+
+    def __init__(self, root: Path):
+        super().__init__(Path(root))
+        self.fs = fsspec.filesystem("file")
+        self.work_dir = Path(root)
+
+    def display(self, rel: str = "") -> str:
+        return str((Path(self.base) / rel).resolve()) if rel else self.base
+
+    def local_folder(self, rel: str) -> Path:
+        return self.work_dir / rel
+
+    def publish_folder(self, rel: str) -> None:
+        pass  # rendered in place
+
+    def journal_entry(self, changes: list[Change]) -> dict:
+        moves = []
+        for change in changes:
+            for name in change.kept or []:
+                # A hard link: the file stays the very same (same inode), and costs nothing to "copy".
+                _link_or_copy(self.work_dir / change.target / name, change.source / name)
+            moves.append([change.source.relative_to(self.work_dir).as_posix(), change.target,
+                          change.source.stat().st_ino])
+        return {"moves": moves}
+
+    def roll_forward(self, entry: dict) -> None:
+        for source, target, inode in entry["moves"]:
+            staged, live = self.work_dir / source, self.work_dir / target
+            if live.exists() and live.stat().st_ino == inode:  # already swapped in by an interrupted publish
+                continue
+            if not staged.exists():  # the journal outlived its folders (never the case unless cleaned by hand)
+                continue
+            if live.exists():
+                _exchange(staged, live)  # the old folder is now at the staged path, removed with the run's folders
+            else:
+                live.parent.mkdir(parents=True, exist_ok=True)
+                os.rename(staged, live)
+            _fsync_dir(live.parent)
+
+
+class UrlRoot(CuratedRoot):
+    """An fsspec URL: staging in a local work folder; a publish uploads the new files, then deletes the
+    ones they replace (no atomic swap on object stores)."""
+
+    def __init__(self, url: str):
+        url = url.rstrip("/")
+        super().__init__(url)
+        self.fs = self.arrow_fs.handler.fs
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "econ-news"
+        base = Path(os.environ.get(WORK_DIR_ENV) or cache)
+        self.work_dir = base / hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+    def local_folder(self, rel: str) -> Path:
+        return self.work_dir / rel
+
+    def publish_folder(self, rel: str) -> None:
+        local = self.local_folder(rel)
+        for path in sorted(p for p in local.rglob("*") if p.is_file()):
+            self.put_file(path, f"{rel}/{path.relative_to(local).as_posix()}")
+        shutil.rmtree(local, ignore_errors=True)
+
+    def journal_entry(self, changes: list[Change]) -> dict:
+        uploads, deletes = [], []
+        for change in changes:
+            new = [(p, f"{change.target}/{p.relative_to(change.source).as_posix()}")
+                   for p in sorted(change.source.rglob("*.parquet"))]
+            uploads += [[p.relative_to(self.work_dir).as_posix(), rel] for p, rel in new]
+            stays = {f"{change.target}/{name}" for name in change.kept or []} | {rel for _, rel in new}
+            live = self.fs.find(self.path(change.target)) if self.exists(change.target) else []
+            deletes += [rel for rel in (p[len(self.base) + 1:] for p in live) if rel not in stays]
+        return {"uploads": uploads, "deletes": deletes}
+
+    def roll_forward(self, entry: dict) -> None:
+        for local, rel in entry["uploads"]:
+            source = self.work_dir / local
+            if not source.exists():  # uploaded, and the journal outlived the staging (cleaned by hand)
+                continue
+            if self.exists(rel) and self.fs.size(self.path(rel)) == source.stat().st_size:
+                continue  # uploaded by an interrupted publish (names are unique to the run)
+            self.put_file(source, rel)
+        for rel in entry["deletes"]:
+            try:
+                self.fs.rm_file(self.path(rel))
+            except FileNotFoundError:
+                pass  # deleted by an interrupted publish
+
+
+# ---------------------------------------------------------------------------------------------------
+# Staging and publishing.
+
 class StagedRun:
     """The part files of one run, written before publication. Stateless apart from its folder, so tasks
     running in parallel (threads, processes) can each open one and write their parts.
 
-    With a partition, parts go to ``<table>/<partition>/``; without, to ``<table>/`` (unpartitioned).
+    With a partition, parts go to ``<table>/<partition>/``; without, to ``<table>/`` (unpartitioned). Every
+    file name carries the run id, so files of different runs never collide in a partition.
     """
 
-    def __init__(self, root: Path, run_id: str, partition: str | None = None):
-        self.root = Path(root)
+    def __init__(self, root: str | Path | CuratedRoot, run_id: str, partition: str | None = None):
+        self.curated = open_root(root)
         self.run_id = run_id
         self.partition = partition
-        self.dir = self.root / STAGING_DIR / run_id
+        self.dir = self.curated.work_dir / STAGING_DIR / run_id
 
     def in_partition(self, partition: str) -> StagedRun:
-        return StagedRun(self.root, self.run_id, partition)
+        return StagedRun(self.curated, self.run_id, partition)
 
     def _folder(self, table_name: str) -> Path:
         folder = self.dir / table_name
@@ -73,7 +350,7 @@ class StagedRun:
         folder.mkdir(parents=True, exist_ok=True)
         if table.num_rows == 0:
             return None
-        path = folder / f"part-{part}.parquet"
+        path = folder / f"part-{self.run_id}-{part}.parquet"
         _write_parquet_durably(table, path)
         return path
 
@@ -84,7 +361,7 @@ class StagedRun:
             folder = self._folder(name)
             folder.mkdir(parents=True, exist_ok=True)
             if not any(folder.rglob("*.parquet")):
-                _write_parquet_durably(schema.empty_table(), folder / "part-empty.parquet")
+                _write_parquet_durably(schema.empty_table(), folder / f"part-{self.run_id}-empty.parquet")
 
     def tables(self) -> list[str]:
         return sorted(p.name for p in self.dir.iterdir() if p.is_dir()) if self.dir.exists() else []
@@ -109,9 +386,12 @@ class StagedRun:
 
     def publish(self) -> None:
         """Replace every staged table as a whole."""
-        with publish_lock(self.root):
-            _recover_locked(self.root)
-            _publish_locked(self.root, self.run_id, [(f"{STAGING_DIR}/{self.run_id}/{t}", t) for t in self.tables()])
+        for table in self.tables():
+            for folder in [self.dir / table, *(self.dir / table).glob("*=*/*=*")]:
+                _compact_folder(folder, self.run_id)
+        with publish_lock(self.curated.work_dir):
+            _recover_locked(self.curated)
+            _publish_locked(self.curated, self.run_id, [Change(self.dir / t, t) for t in self.tables()])
 
     def publish_partitions(self, merge_keys: Mapping[str, Sequence[str]] | None = None) -> list[str]:
         """Swap in the staged partitions of every table; returns the ``table/partition`` paths swapped.
@@ -120,38 +400,114 @@ class StagedRun:
         unless the run staged a row with the same key (merge_keys[table] names the key columns); a table
         partition the run staged no rows for is then left as it is.
         """
-        with publish_lock(self.root):
-            _recover_locked(self.root)
-            moves = []
+        with publish_lock(self.curated.work_dir):
+            _recover_locked(self.curated)
+            changes = []
             for table in self.tables():
                 for partition in self.partitions():
-                    staged = self.dir / table / partition
-                    live = self.root / table / partition
+                    staged, target = self.dir / table / partition, f"{table}/{partition}"
                     if not staged.exists():
                         continue
-                    if merge_keys is not None and live.exists():
-                        fresh = read_table(staged, partitioning=None)
-                        if fresh.num_rows == 0:
+                    if merge_keys is not None and self.curated.exists(target):
+                        merged = self.dir.with_name(f"{self.run_id}.merged") / table / partition
+                        change = _merge_partition(self.curated, staged, target, merged, merge_keys[table],
+                                                  self.run_id)
+                        if change is None:
                             continue
-                        merged = _merge(fresh, read_table(live, partitioning=None), merge_keys[table])
-                        staged = self.root / STAGING_DIR / f"{self.run_id}.merged" / table / partition
-                        staged.mkdir(parents=True, exist_ok=True)
-                        _write_parquet_durably(merged, staged / f"part-{self.run_id}.parquet")
-                    moves.append((staged.relative_to(self.root).as_posix(), f"{table}/{partition}"))
-            _publish_locked(self.root, self.run_id, moves)
-            return [target for _, target in moves]
+                    else:
+                        _compact_folder(staged, self.run_id)
+                        change = Change(staged, target)
+                    changes.append(change)
+            _publish_locked(self.curated, self.run_id, changes)
+            return [change.target for change in changes]
 
 
-def _merge(fresh: pa.Table, live: pa.Table, keys: Sequence[str]) -> pa.Table:
-    """fresh's rows, and live's rows whose key fresh does not have; sorted by key so that merging the same
-    rows in any order writes the same file."""
-    live = _conform(live, fresh.schema)
-    both = pa.concat_tables([fresh, live])
-    position = "__row_position"
-    numbered = both.append_column(position, pa.array(range(both.num_rows), pa.int64()))
-    first = numbered.group_by(list(keys), use_threads=False).aggregate([(position, "min")])
-    kept = both.take(pc.sort_indices(first.column(f"{position}_min")))
-    return kept.sort_by([(k, "ascending") for k in keys])
+def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) -> None:
+    """Journal, apply, clean up."""
+    staging = curated.work_dir / STAGING_DIR
+    staging.mkdir(parents=True, exist_ok=True)
+    journal = staging / f"{run_id}{JOURNAL_SUFFIX}"
+    tmp = journal.with_name(journal.name + ".tmp")
+    entry = {"run_id": run_id, **curated.journal_entry(changes)}
+    tmp.write_text(json.dumps(entry), encoding="utf-8")
+    os.replace(tmp, journal)
+    _fsync_dir(staging)
+    curated.roll_forward(entry)
+    journal.unlink()
+    _remove_run_folders(curated.work_dir, run_id)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The streaming merge and compaction.
+
+def _merge_partition(curated: CuratedRoot, staged: Path, target: str, merged: Path, keys: Sequence[str],
+                     run_id: str) -> Change | None:
+    """The live partition at target with the staged rows merged in, as a Change: the new files (written
+    to merged) and the live files kept as they are. None when the run staged no rows here.
+
+    Same rows as concatenating the staged rows and the live rows and keeping the first row of each key,
+    read one file's keys (and, for a file to rewrite, one row group) at a time.
+    """
+    staged_files = sorted(staged.glob("*.parquet"))
+    if sum(pq.ParquetFile(f).metadata.num_rows for f in staged_files) == 0:
+        return None
+    schema = pq.read_schema(staged_files[0])
+    merged.mkdir(parents=True, exist_ok=True)
+    seen: set[tuple] = set()  # keys of the rows taken so far: the run's first, then the live ones
+    for path in staged_files:
+        source = pq.ParquetFile(path)
+        keep = _first_of_each_key(_row_keys(source, keys), seen)
+        if all(keep):
+            _link_or_copy(path, merged / path.name)
+        elif any(keep):
+            _rewrite(source, keep, schema, merged / path.name)
+    kept = []
+    live_files = curated.parquet_files(target)
+    for index, name in enumerate(sorted(live_files)):
+        source = curated.open_parquet(f"{target}/{name}")
+        keep = _first_of_each_key(_row_keys(source, keys), seen)
+        if all(keep) and _same_columns(source.schema_arrow, schema):
+            kept.append(name)
+        elif any(keep):  # rows lost to the run's, or an older schema: rewritten conformed
+            _rewrite(source, keep, schema, merged / f"part-{run_id}-merged-{index:05d}.parquet")
+    inputs = [_PartFile(name, live_files[name], lambda n=name: curated.open_parquet(f"{target}/{n}"))
+              for name in kept]
+    compacted = _compact(inputs + _local_part_files(merged), merged, schema, run_id)
+    return Change(merged, target, [name for name in kept if name not in compacted])
+
+
+def _row_keys(source: pq.ParquetFile, keys: Sequence[str]) -> list[tuple]:
+    """The key of every row of a file, reading only the key columns (a key column the file's older
+    schema lacks is null, as _conform makes it)."""
+    present = [k for k in keys if k in source.schema_arrow.names]
+    table = source.read(columns=present)
+    rows = source.metadata.num_rows
+    columns = [table.column(k).to_pylist() if k in present else [None] * rows for k in keys]
+    return list(zip(*columns)) if columns else [()] * rows
+
+
+def _first_of_each_key(keys: list[tuple], seen: set[tuple]) -> list[bool]:
+    """Which rows are the first with their key (adding their keys to seen)."""
+    keep = []
+    for key in keys:
+        keep.append(key not in seen)
+        seen.add(key)
+    return keep
+
+
+def _rewrite(source: pq.ParquetFile, keep: list[bool], schema: pa.Schema, path: Path) -> None:
+    """The rows of source marked keep, in schema, written one row group at a time."""
+    with _durable_writer(path, schema) as writer:
+        offset = 0
+        for group_index in range(source.num_row_groups):
+            group = source.read_row_group(group_index)
+            mask = pa.array(keep[offset: offset + group.num_rows], pa.bool_())
+            offset += group.num_rows
+            writer.write_table(_conform(group.filter(mask), schema))
+
+
+def _same_columns(a: pa.Schema, b: pa.Schema) -> bool:
+    return a.remove_metadata().equals(b.remove_metadata())
 
 
 def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
@@ -161,55 +517,97 @@ def _conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
     return pa.Table.from_arrays(columns, schema=schema)
 
 
+@dataclass
+class _PartFile:
+    name: str
+    size: int
+    open: Callable[[], pq.ParquetFile]
+
+
+def _local_part_files(folder: Path) -> list[_PartFile]:
+    return [_PartFile(p.name, p.stat().st_size, lambda p=p: pq.ParquetFile(p))
+            for p in sorted(folder.glob("*.parquet"))]
+
+
+def _compact_folder(folder: Path, run_id: str) -> None:
+    """Compact a staged folder's part files in place if there are too many (a big backfill's partition)."""
+    files = _local_part_files(folder)
+    if len(files) > MAX_FILES_PER_PARTITION:
+        _compact(files, folder, pq.read_schema(folder / files[0].name), run_id)
+
+
+def _compact(files: list[_PartFile], out: Path, schema: pa.Schema, run_id: str) -> set[str]:
+    """When there are more than MAX_FILES_PER_PARTITION files, stream the small ones into files of about
+    COMPACT_TARGET_BYTES, written to out, one input row group at a time. Local inputs in out are removed;
+    returns the names of all inputs compacted (a live input is then deleted by the publish)."""
+    if len(files) <= MAX_FILES_PER_PARTITION:
+        return set()
+    groups: list[list[_PartFile]] = [[]]
+    filled = 0
+    for part in sorted((f for f in files if f.size < COMPACT_TARGET_BYTES), key=lambda f: f.name):
+        if groups[-1] and filled + part.size > COMPACT_TARGET_BYTES:
+            groups.append([])
+            filled = 0
+        groups[-1].append(part)
+        filled += part.size
+    compacted = set()
+    for index, group in enumerate(g for g in groups if len(g) > 1):
+        with _durable_writer(out / f"part-{run_id}-compacted-{index:05d}.parquet", schema) as writer:
+            for part in group:
+                source = part.open()
+                for group_index in range(source.num_row_groups):
+                    writer.write_table(_conform(source.read_row_group(group_index), schema))
+        for part in group:
+            (out / part.name).unlink(missing_ok=True)  # a local input (or a link to a live file)
+            compacted.add(part.name)
+    return compacted
+
+
+# ---------------------------------------------------------------------------------------------------
+# Files, folders, the lock and recovery.
+
 def _write_parquet_durably(table: pa.Table, path: Path) -> None:
     tmp = path.with_name(f".{path.name}.tmp")  # a leading dot: readers skip it if a kill leaves it behind
     pq.write_table(table, tmp, compression="zstd")
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
+    _fsync_file(tmp)
     os.replace(tmp, path)
 
 
 @contextmanager
-def publish_lock(root: Path) -> Iterator[None]:
+def _durable_writer(path: Path, schema: pa.Schema) -> Iterator[pq.ParquetWriter]:
+    """A Parquet writer to path that appears, complete and synced, only when the block ends."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+        yield writer
+    _fsync_file(tmp)
+    os.replace(tmp, path)
+
+
+def _fsync_file(path: Path) -> None:
+    with open(path, "rb") as fh:
+        os.fsync(fh.fileno())
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:  # another filesystem, or links not allowed there
+        shutil.copy2(source, target)
+
+
+@contextmanager
+def publish_lock(work_dir: Path) -> Iterator[None]:
     """Serialise publications (a nightly run and a backfill may finish at the same time). The kernel
     releases an flock when its holder dies, so a killed publisher never leaves the lock taken."""
-    root.mkdir(parents=True, exist_ok=True)
-    with open(root / LOCK_FILE, "a+") as fh:
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    with open(work_dir / LOCK_FILE, "a+") as fh:
         fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
         try:
             yield
         finally:
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def _publish_locked(root: Path, run_id: str, moves: list[tuple[str, str]]) -> None:
-    """moves: (staged path, live path) pairs relative to root. Journal, swap, clean up."""
-    staging = root / STAGING_DIR
-    staging.mkdir(parents=True, exist_ok=True)
-    journal = staging / f"{run_id}{JOURNAL_SUFFIX}"
-    tmp = journal.with_name(journal.name + ".tmp")
-    entries = [[source, target, (root / source).stat().st_ino] for source, target in moves]
-    tmp.write_text(json.dumps({"run_id": run_id, "moves": entries}), encoding="utf-8")
-    os.replace(tmp, journal)
-    _fsync_dir(staging)
-    _roll_forward(root, entries)
-    journal.unlink()
-    _remove_run_folders(root, run_id)
-
-
-def _roll_forward(root: Path, entries: list[list]) -> None:
-    for source, target, inode in entries:
-        staged, live = root / source, root / target
-        if live.exists() and live.stat().st_ino == inode:  # already swapped in by an interrupted publish
-            continue
-        if not staged.exists():  # the journal outlived its folders (never the case unless cleaned by hand)
-            continue
-        if live.exists():
-            _exchange(staged, live)  # the old folder is now at the staged path, removed with the run's folders
-        else:
-            live.parent.mkdir(parents=True, exist_ok=True)
-            os.rename(staged, live)
-        _fsync_dir(live.parent)
 
 
 _LIBC = ctypes.CDLL(None, use_errno=True)
@@ -224,28 +622,31 @@ def _exchange(a: Path, b: Path) -> None:
         raise OSError(err, f"renameat2(RENAME_EXCHANGE) {a} <-> {b}: {os.strerror(err)}")
 
 
-def _remove_run_folders(root: Path, run_id: str) -> None:
+def _remove_run_folders(work_dir: Path, run_id: str) -> None:
     for suffix in ("", ".merged"):
-        shutil.rmtree(root / STAGING_DIR / f"{run_id}{suffix}", ignore_errors=True)
+        shutil.rmtree(work_dir / STAGING_DIR / f"{run_id}{suffix}", ignore_errors=True)
 
 
-def recover(root: Path) -> list[str]:
+def recover(root: str | Path | CuratedRoot) -> list[str]:
     """Finish any publish a killed process left half done; returns the run ids rolled forward."""
-    root = Path(root)
-    if not (root / STAGING_DIR).exists():
+    curated = open_root(root)
+    if not (curated.work_dir / STAGING_DIR).exists():
         return []
-    with publish_lock(root):
-        return _recover_locked(root)
+    with publish_lock(curated.work_dir):
+        return _recover_locked(curated)
 
 
-def _recover_locked(root: Path) -> list[str]:
-    staging = root / STAGING_DIR
+def _recover_locked(curated: CuratedRoot) -> list[str]:
+    """Roll forward what killed publishes left. Every publish starts here, under the lock: it also forgets
+    the listings fsspec may have cached before another process published (see _arrow_filesystem)."""
+    curated.fs.invalidate_cache()
+    staging = curated.work_dir / STAGING_DIR
     finished = []
     for journal in sorted(staging.glob(f"*{JOURNAL_SUFFIX}")) if staging.exists() else []:
         entry = json.loads(journal.read_text(encoding="utf-8"))
-        _roll_forward(root, entry["moves"])
+        curated.roll_forward(entry)
         journal.unlink()
-        _remove_run_folders(root, entry["run_id"])
+        _remove_run_folders(curated.work_dir, entry["run_id"])
         finished.append(entry["run_id"])
     return finished
 
@@ -258,14 +659,15 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def sweep_abandoned(root: Path, max_age_seconds: float) -> list[str]:
+def sweep_abandoned(root: str | Path | CuratedRoot, max_age_seconds: float) -> list[str]:
     """Remove the staging folders of runs that died before publishing (nothing refers to them), once
     nothing in them has changed for max_age_seconds; returns their names."""
-    staging = Path(root) / STAGING_DIR
+    curated = open_root(root)
+    staging = curated.work_dir / STAGING_DIR
     if not staging.exists():
         return []
     removed = []
-    with publish_lock(Path(root)):
+    with publish_lock(curated.work_dir):
         journaled = {j.name[: -len(JOURNAL_SUFFIX)] for j in staging.glob(f"*{JOURNAL_SUFFIX}")}
         for folder in sorted(p for p in staging.iterdir() if p.is_dir()):
             if folder.name.removesuffix(".merged") in journaled:
@@ -277,7 +679,10 @@ def sweep_abandoned(root: Path, max_age_seconds: float) -> list[str]:
     return removed
 
 
-def dataset_digest(path: Path, ignore: Sequence[str] = ("run_id",)) -> tuple[int, str]:
+# ---------------------------------------------------------------------------------------------------
+# Reading back.
+
+def dataset_digest(path: str | os.PathLike, ignore: Sequence[str] = ("run_id",)) -> tuple[int, str]:
     """(rows, sha256) of a dataset's content, whatever its files and row order: two runs that wrote the same
     rows have the same digest. Fields named in ignore (the run id) are left out, as columns and as keys of
     rows kept as JSON text (quarantine.row_json)."""
@@ -297,16 +702,3 @@ def _without(value, keys: Sequence[str]):
         if isinstance(parsed, dict):
             return {k: v for k, v in parsed.items() if k not in keys}
     return value
-
-
-def count_rows(path: Path) -> int:
-    """Rows of a published dataset (0 when it does not exist), from the files' metadata."""
-    if not Path(path).exists():
-        return 0
-    return pads.dataset(str(path), format="parquet", partitioning="hive").count_rows()
-
-
-def read_table(path: Path, columns: list[str] | None = None, partitioning: str | None = "hive") -> pa.Table:
-    """Read a dataset folder as one table, the way consumers do (Hive partitions become columns)."""
-    dataset = pads.dataset(str(path), format="parquet", partitioning=partitioning)
-    return dataset.to_table(columns=columns)

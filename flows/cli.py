@@ -14,7 +14,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="process raw pages into curated Parquet tables (one Prefect flow run)")
     run.add_argument("--raw-dir", default="data/raw", help="folder of raw pages, read recursively (default: data/raw)")
-    run.add_argument("--curated-dir", default="data/curated", help="output root (default: data/curated)")
+    run.add_argument("--curated-dir", default="data/curated",
+                     help="output root: a folder, or an fsspec URL such as s3://bucket/prefix (default: data/curated)")
     run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
     serve = commands.add_parser("serve", help="register the nightly and backfill deployments on the Prefect server "
                                                "(PREFECT_API_URL) and run their flow runs until stopped")

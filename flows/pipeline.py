@@ -14,7 +14,6 @@ import uuid
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
@@ -24,6 +23,7 @@ from econ_news.ingest import PartitionWork
 from econ_news.sources.config import Config, FetchSettings, load_config
 from econ_news.sources.intake import FetchOutcome
 from econ_news.sources.web import Robots, origin_of
+from econ_news.store import open_root
 from flows.runners import build_task_runner
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
 from tasks.stages import (check_and_publish, plan_work, process_batch, scan_folder_work,
@@ -242,10 +242,8 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
 
 def _record_run(summary: RunSummary) -> None:
     """Keep a JSON manifest per run beside the tables (in a folder readers of the tables ignore)."""
-    runs = Path(summary.curated_dir) / RUNS_DIR
-    runs.mkdir(parents=True, exist_ok=True)
-    (runs / f"{summary.run_id}.json").write_text(json.dumps(asdict(summary), ensure_ascii=False, indent=2),
-                                                 encoding="utf-8")
+    open_root(summary.curated_dir).write_text(f"{RUNS_DIR}/{summary.run_id}.json",
+                                              json.dumps(asdict(summary), ensure_ascii=False, indent=2))
 
 
 def _markdown(summary: RunSummary) -> str:

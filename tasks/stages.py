@@ -8,7 +8,6 @@ task (process_batch), so it never travels between processes.
 from __future__ import annotations
 
 import os
-import shutil
 import threading
 from collections import Counter
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, Partition
                               read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
 from econ_news.records import SCHEMAS
-from econ_news.store import StagedRun, count_rows, sweep_abandoned
+from econ_news.store import StagedRun, count_rows, join, open_root, sweep_abandoned
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = Path(os.environ.get("ECON_NEWS_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
@@ -66,7 +65,7 @@ def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, ma
     """The inputs on disk against the ledger of the published tables: what this run processes, by partition."""
     inventory = take_inventory([(name, Path(path)) for name, path in folders], Path(raw_dir), max_file_bytes,
                                timezone)
-    work = plan(inventory, read_ledger(Path(curated_dir)), reprocess=reprocess, dates=dates,
+    work = plan(inventory, read_ledger(curated_dir), reprocess=reprocess, dates=dates,
                 sources=set(sources) if sources is not None else None)
     _log_plan(work)
     return work
@@ -88,7 +87,7 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
     went, stage by stage; the run adds them up.
     """
     result = pipeline.process_refs(refs, max_file_bytes)
-    staged = StagedRun(Path(curated_dir), run_id, partition)
+    staged = StagedRun(curated_dir, run_id, partition)
     report = stage_batch(result, staged, shared_validator(), part, run_id, today)
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
@@ -99,7 +98,7 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
 @task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
 def stage_rejects_and_ledger(work: PartitionWork, curated_dir: str, run_id: str, today: date) -> BatchReport:
     """The partition's scan-time rejects, and its ledger rows: the raw inputs this run accounts for."""
-    staged = StagedRun(Path(curated_dir), run_id, work.path)
+    staged = StagedRun(curated_dir, run_id, work.path)
     report = stage_batch(pipeline.BatchResult(rejects=work.rejects), staged, shared_validator(), "scan", run_id,
                          today)
     staged.write_part(LEDGER_TABLE, "ledger", ledger_table(work, run_id))
@@ -121,10 +120,10 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
     """
     if mode not in PUBLISH_MODES:
         raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
-    staged = StagedRun(Path(curated_dir), run_id)
+    staged = StagedRun(curated_dir, run_id)
     schemas = {**SCHEMAS, LEDGER_TABLE: LEDGER_SCHEMA}
     seconds: Counter = Counter()
-    if mode == "merge" and count_rows(Path(curated_dir) / "articles"):
+    if mode == "merge" and count_rows(join(curated_dir, "articles")):
         # Merging cannot empty a table that has rows, so the "empty table while raw files exist" gate has
         # nothing to guard; applied to the new rows alone, one new input that yields no article (a stray
         # image, a listing page) would fail every night until an article came with it.
@@ -148,10 +147,10 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.publish()
         else:
             swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
-    abandoned = sweep_abandoned(Path(curated_dir), ABANDONED_STAGING_SECONDS)
+    abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)
-    return PublishResult(outcomes, str(report) if report else None, quarantined, seconds)
+    return PublishResult(outcomes, report, quarantined, seconds)
 
 
 # A run's markdown artifact lists at most this many quarantined rows; the quarantine table has them all.
@@ -168,17 +167,19 @@ class PublishResult:
     seconds: Counter  # CPU seconds of check-tables, report and publish
 
 
-def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> Path | None:
-    """Render the run's Data Docs; a report that cannot be rendered is logged, never fatal."""
-    reports = Path(curated_dir) / REPORTS_DIR
+def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> str | None:
+    """Render the run's Data Docs (locally, then put under the curated root, which may be a URL); a report
+    that cannot be rendered is logged, never fatal. Returns where its index.html is."""
+    curated, folder = open_root(curated_dir), f"{REPORTS_DIR}/{run_id}"
     try:
-        index = write_report(staged, shared_validator(), reports / run_id, raw_files_seen, date.today())
+        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen, date.today())
+        curated.publish_folder(folder)
+        for old in curated.subfolders(REPORTS_DIR)[:-REPORTS_KEPT]:
+            curated.remove(f"{REPORTS_DIR}/{old}")
     except Exception as exc:  # noqa: BLE001 - the tables matter more than their report
         get_run_logger().warning("validation report not written: %s: %s", type(exc).__name__, exc)
         return None
-    for old in sorted(p for p in reports.iterdir() if p.is_dir())[:-REPORTS_KEPT]:
-        shutil.rmtree(old, ignore_errors=True)
-    return index
+    return curated.display(f"{folder}/index.html")
 
 
 def _quarantined_rows(staged: StagedRun) -> list[dict]:

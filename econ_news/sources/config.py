@@ -53,7 +53,7 @@ class Source:
 class Config:
     path: Path  # the sources file itself
     raw_dir: Path
-    curated_dir: Path
+    curated_dir: Path | str  # a folder, or an fsspec URL (s3://bucket/prefix) kept as written
     timezone: str  # the calendar of ingest dates and of the nightly schedule
     cron: str
     fetch: FetchSettings
@@ -93,12 +93,17 @@ def load_config(path: str | Path) -> Config:
     return Config(
         path=path,
         raw_dir=base / store.get("raw_dir", "data/raw"),
-        curated_dir=base / store.get("curated_dir", "data/curated"),
+        curated_dir=_folder_or_url(base, str(store.get("curated_dir", "data/curated"))),
         timezone=timezone,
         cron=cron,
         fetch=_fetch_settings(_table(doc, "fetch", path), path),
         sources=sources,
     )
+
+
+def _folder_or_url(base: Path, value: str) -> Path | str:
+    """A URL (s3://…, file:///…) as it is; a path relative to the sources file."""
+    return value if "://" in value else base / value
 
 
 def _table(doc: dict, key: str, path: Path) -> dict:
