@@ -512,17 +512,36 @@ class _StatusHit:
     word: str = ""
 
 
+@lru_cache(maxsize=4096)
+def _status_kind(word: str) -> tuple[str, bool]:
+    """(status code, soft) of a wording the status regex matched: the first (longest) kind that reads it
+    whole. Cached: the same few wordings recur in every article."""
+    return next((c, s) for r, c, s in _lexicon().status_kinds if r.fullmatch(word))
+
+
+@lru_cache(maxsize=4)
+def _clause_breaks(text: str) -> list[int]:
+    """Sorted positions of clause punctuation in text (the article or its masked copy): the last one before
+    a position, found by bisection, is where that position's clause starts. Cached for the few texts of the
+    article being read; callers must not change the list."""
+    return [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+
+
 def _status_hits(masked: str, start: int, end: int, future_until: int = -1) -> list[_StatusHit]:
     """Status wordings in masked[start:end]. Wordings before future_until are read as future (the name's
     clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
     lex = _lexicon()
     hits = []
+    breaks = None
     for m in lex.status.finditer(masked, start, end):
         word = m.group()
-        code, soft = next((c, s) for r, c, s in lex.status_kinds if r.fullmatch(word))
+        code, soft = _status_kind(word)
         if lex.future_after.match(masked, m.end(), min(len(masked), m.end() + 6)):
             continue  # 建成后将...: what will follow completion, not a state
-        clause_start = max(start, max(masked.rfind(ch, start, m.start()) for ch in _CLAUSE_END) + 1)
+        if breaks is None:
+            breaks = _clause_breaks(masked)
+        i = bisect_left(breaks, m.start())
+        clause_start = max(start, breaks[i - 1] + 1) if i else start
         future = m.start() < future_until or lex.future_marker.search(masked, clause_start, m.start()) is not None
         if future and lex.future_completion.search(word):
             code, soft = "under_construction", False
@@ -1091,10 +1110,15 @@ def _key(name: str) -> str:
 
 def _conflict(a: str, b: str) -> bool:
     """Different phases or figures: 二期 and 三期, 8吉瓦时 and 2吉瓦时 are different projects."""
-    phase = _lexicon().phase
-    pa, pb = set(phase.findall(a)), set(phase.findall(b))
-    da, db = set(_DIGITS.findall(a)), set(_DIGITS.findall(b))
+    (pa, da), (pb, db) = _phases_and_figures(a), _phases_and_figures(b)
     return bool(pa and pb and pa != pb) or bool(da and db and da != db)
+
+
+@lru_cache(maxsize=8192)
+def _phases_and_figures(key: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The phase words and the numbers written in a name's key. Cached: merging compares every mention's
+    key with every earlier group's."""
+    return frozenset(_lexicon().phase.findall(key)), frozenset(_DIGITS.findall(key))
 
 
 def _adds_named_thing(rest: str) -> bool:
@@ -1143,11 +1167,14 @@ def _merge(mentions: list[_Mention], aliases: dict[str, _Mention] | None = None)
             if owner:
                 owner[0].append(m)
                 continue
-        same_name = [g for g in groups if any(_key(x.name) == key for x in g)]
-        alike = same_name or [g for g in groups if any(
-            _same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)]
-        if alike:
-            alike[0].append(m)
+        # The first group that holds the same name, else the first that holds the same project (the
+        # comparisons are pure, so the search stops at the first group found).
+        alike = next((g for g in groups if any(_key(x.name) == key for x in g)), None)
+        if alike is None:
+            alike = next((g for g in groups if any(
+                _same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)), None)
+        if alike is not None:
+            alike.append(m)
         else:
             groups.append([m])
     return groups
