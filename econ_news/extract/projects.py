@@ -424,8 +424,8 @@ def _masked(text: str, mentions: list[_Mention]) -> str:
 
 
 def _name_run_start(doc: _Doc, head_start: int, floor: int) -> int:
-    """Leftmost start of the characters a name can be made of, ending where its head noun starts."""
-    floor = max(floor, doc.clause_start(head_start))
+    """Leftmost start of the characters a name can be made of, ending where its head noun starts. floor is
+    at or after the start of the head noun's clause."""
     m = _NAME_RUN.search(doc.text, floor, head_start)
     return m.start() if m else head_start
 
@@ -723,31 +723,31 @@ def _find_named(doc: _Doc) -> list[_Mention]:
     out: list[_Mention] = []
     terminal_end = 0  # a name cannot run back through an earlier 项目/工程 (项目主体工程 is a part)
     for h in lex.head.finditer(text):
-        run_start = _name_run_start(doc, h.start(), terminal_end)
-        if lex.terminal_end.search(h.group()):
+        head_start, head = h.start(), h.group()
+        floor = terminal_end
+        is_terminal = lex.terminal_end.search(head) is not None
+        if is_terminal:
             terminal_end = h.end()
-        cut, leader = _cut_leaders(text, run_start, h.start())
+        # The tests below only read the text, so the cheap ones go first.
+        if doc.in_company(head_start):
+            continue  # 甘肃省公路航空旅游投资集团有限公司: a head noun inside a company name
+        clause_start = doc.clause_start(head_start)
+        run_start = _name_run_start(doc, head_start, max(floor, clause_start))
+        cut, leader = _cut_leaders(text, run_start, head_start)
         if leader and (lex.rejecting_leader.search(text, run_start, cut) or (
-                lex.location_leader.search(text, run_start, cut) and not lex.terminal_end.search(h.group()))):
+                lex.location_leader.search(text, run_start, cut) and not is_terminal)):
             continue  # 入选...示范项目, 促进...项目落地, 位于...园区 (but 引进落地甲项目 is a project)
         if leader == "的" and lex.designation_any.search(text, run_start, cut):
             continue  # 成为关中西部首个投运的大型数据中心: a title given to something
-        if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(h.group())
+        if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(head)
                 and not lex.site_after.match(text, h.end())):
             continue  # 甲项目一期在格尔木工业园正式投产: where it happens
-        if lex.component_leader.search(text, doc.clause_start(h.start()), cut):
+        if lex.component_leader.search(text, clause_start, cut):
             continue  # 主要建设封装测试厂房、研发中心及配套设施: parts of a project
-        if doc.in_company(h.start()):
-            continue  # 甘肃省公路航空旅游投资集团有限公司: a head noun inside a company name
-        start = _strip_openers(text, cut, h.start())
-        counted = False
+        start = _strip_openers(text, cut, head_start)
         previous = out[-1] if out else None
         if text[start] in "和及与" and previous is not None and previous.end == start:
             start += 1  # 甲项目和乙项目: the conjunction is no part of the name
-        if previous is not None and previous.counted and previous.end == start - 1 and text[start - 1] in "和及与、":
-            counted = True  # ...是甲项目和乙项目: the second of the named pair
-        elif lex.count_copula.search(text, doc.clause_start(h.start()), start):
-            counted = True
         company = max(doc.companies_in(start, h.start()), key=lambda c: c.end, default=None)
         name_start = company.end if company is not None else start
         name = text[name_start : h.end()]
@@ -764,6 +764,10 @@ def _find_named(doc: _Doc) -> list[_Mention]:
             continue
         if name.startswith("“") and (text[h.start() - 1] == "”" or _is_generic(core[core.find("”") + 1 :])):
             continue  # 实施“培大育强”工程, “聚力中心化”重大项目: a slogan
+        counted = (previous is not None and previous.counted and previous.end == start - 1
+                   and text[start - 1] in "和及与、")  # ...是甲项目和乙项目: the second of the named pair
+        if not counted and lex.count_copula.search(text, clause_start, start):
+            counted = True
         out.append(_Mention(name_start, h.end(), name, "named", company=company.name if company else None,
                             outer_start=start, tail_from=h.end(),
                             subject=not leader and _opens_clause(doc, start), counted=counted))
