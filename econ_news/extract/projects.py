@@ -108,7 +108,7 @@ class _Lexicon:
     enumeration_split: re.Pattern[str]
     separator_prefix: re.Pattern[str]
     quoted: re.Pattern[str]
-    defined: re.Pattern[str]
+    defined_tail: re.Pattern[str]  # 是...重点项目 closing a clause, matched at the 是 (see _defined_subjects)
     anaphor: re.Pattern[str]
     compound_after_anaphor: re.Pattern[str]
     investment_before: re.Pattern[str]
@@ -200,9 +200,8 @@ def _lexicon() -> _Lexicon:
         enumeration_split=re.compile(alternation(w["enumeration_separators"])),
         separator_prefix=re.compile(alternation(w["separator_words"])),
         quoted=re.compile(rf"“(?P<name>[^“”\n]{{2,40}}?{head_seq})”"),
-        defined=re.compile(
-            rf"(?P<x>[^,，;；:：。!！?？\n“”、]{{2,30}}?)是{not_clause}{{0,40}}?(?:{key}){not_clause}{{0,8}}?"
-            rf"(?:{terminal})(?=[,，;；。!！?？\n]|$)"
+        defined_tail=re.compile(
+            rf"是{not_clause}{{0,40}}?(?:{key}){not_clause}{{0,8}}?(?:{terminal})(?=[,，;；。!！?？\n]|$)"
         ),
         anaphor=re.compile(alternation(w["anaphors"])),
         compound_after_anaphor=re.compile(alternation(w["anaphor_not_followed_by"])),
@@ -784,13 +783,40 @@ def _find_named(doc: _Doc) -> list[_Mention]:
     return [m for i, m in enumerate(out) if not later_outer_start[i] <= m.start]
 
 
+_DEFINED_SUBJECT_STOPS = ",，;；:：。!！?？\n“”、"  # characters a subject before 是 cannot hold
+_DEFINED_SUBJECT_LENGTH = (2, 30)
+
+
+def _defined_subjects(text: str) -> list[tuple[int, int]]:
+    """Spans of 甲 in 甲是...重点项目: the subjects (2 to 30 characters of one clause, no quotes or 、) that the
+    pattern [^stops]{2,30}?是 + defined_tail would find scanning the text left to right. Tried at every
+    position, that pattern re-reads the same 是... tail for each of the 30 starts before a 是; instead the
+    tail is read once per 是, and a subject is the earliest start that reaches a 是 whose tail matches,
+    from the end of the previous match on (the pattern's own leftmost, non-overlapping order)."""
+    tail = _lexicon().defined_tail
+    shortest, longest = _DEFINED_SUBJECT_LENGTH
+    found = []
+    pos = 0  # where the scan for the next match starts: the end of the previous one
+    k = text.find("是", shortest)
+    while k != -1:
+        m = tail.match(text, k)
+        if m is not None:
+            window = max(pos, k - longest)
+            stop = max(text.rfind(ch, window, k) for ch in _DEFINED_SUBJECT_STOPS)
+            start = max(window, stop + 1)
+            if start <= k - shortest:
+                found.append((start, k))
+                pos = m.end()
+        k = text.find("是", max(k + 1, pos + shortest))
+    return found
+
+
 def _find_defined(doc: _Doc) -> list[_Mention]:
     """平山湖一号煤矿是...重点项目: the subject is a project although its name has no head noun."""
     lex = _lexicon()
     text = doc.text
     out = []
-    for m in lex.defined.finditer(text):
-        start, end = m.start("x"), m.end("x")
+    for start, end in _defined_subjects(text):
         if start != doc.clause_start(start) and text[start - 1] not in "“”":
             continue
         if _cut_leaders(text, start, end)[0] != start:
