@@ -138,6 +138,9 @@ class _Lexicon:
     media_heads: tuple[str, ...]
     enumeration_openers: tuple[str, ...]
     left_chars: frozenset[str]  # one-character words a two-character name may follow (在成县)
+    # Zero-width, at every position where a stop word before a company name starts; the group holds the
+    # longest one there (alternation is longest first), which is the one that ends furthest right.
+    company_left_stop: re.Pattern[str]
 
 
 @cache
@@ -230,6 +233,9 @@ def _lexicon() -> _Lexicon:
         left_chars=frozenset(w for w in words["location_prepositions"] if len(w) == 1),
         media_heads=tuple(words["media_heads"]),
         enumeration_openers=tuple(words["enumeration_openers"]),
+        company_left_stop=re.compile(
+            f"(?=(?P<word>{alternation(words['company_left_stops'] + words['location_prepositions'])}))"
+        ),
     )
 
 
@@ -464,14 +470,12 @@ def _name_start(text: str, span_start: int, suffix_start: int) -> int:
     A one-character stop right after the span's first character belongs to the name (协和新能源)
     unless it is 的, which never sits inside a name (500强的徐州矿务集团)."""
     best = span_start
-    words = _words()
-    for word in words["company_left_stops"] + words["location_prepositions"]:
-        pos = text.find(word, span_start, suffix_start)
-        while pos != -1:
-            inside_name = pos - span_start == 1 and word != "的"
-            if not inside_name and pos + len(word) > best:
-                best = pos + len(word)
-            pos = text.find(word, pos + 1, suffix_start)
+    # One scan for all stop words; the end position bounds the words to the span as str.find would.
+    for m in _lexicon().company_left_stop.finditer(text, span_start, suffix_start):
+        pos, word = m.start(), m.group("word")
+        inside_name = pos - span_start == 1 and word != "的"  # no other stop word starts with 的
+        if not inside_name and pos + len(word) > best:
+            best = pos + len(word)
     return best
 
 
