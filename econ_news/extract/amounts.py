@@ -369,6 +369,9 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     for m in quantity.finditer(normalised):
         if taken and any(s < m.end() and m.start() < e for s, e in taken):
             continue
+        number, mult, unit_word = m.group("num", "mult", "unit")
+        if unit_word is None and (mult or number)[-1] not in _CN_BIG:
+            continue  # a bare number, as _quantity_from_match finds first: half the matches, skipped without a call
         q = _quantity_from_match(text, m)
         if q:
             found.append(q)

@@ -1103,19 +1103,22 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
     the paragraph before; items of lists are never antecedents."""
     lex = _lexicon()
     text = doc.text
-    singles = [m for m in mentions if m.list_id is None]
+    singles = [(m, doc.paragraph(m.start)) for m in mentions if m.list_id is None]
     out: dict[int, list[tuple[int, int, bool]]] = {}
     for a in lex.anaphor.finditer(text):
-        if a.group() in _BARE_ANAPHORS and ((a.start() != doc.clause_start(a.start()) and text[a.start() - 1] != "“")
-                                   or lex.compound_after_anaphor.match(text, a.end())):
+        pos = a.start()
+        # (pos > 0 and the character before it is no clause punctuation: pos does not start its clause)
+        if a.group() in _BARE_ANAPHORS and ((pos > 0 and text[pos - 1] not in _CLAUSE_END and text[pos - 1] != "“")
+                                            or lex.compound_after_anaphor.match(text, a.end())):
             continue  # bare 项目 points back only at the start of a clause, and not in 项目建设 / 项目审批
-        if any(m.start <= a.start() < m.end for m in mentions):
+        if any(m.start <= pos < m.end for m in mentions):
             continue
-        paragraph = doc.paragraph(a.start())
-        before = [m for m in singles if m.end <= a.start() and paragraph - doc.paragraph(m.start) <= 1]
+        paragraph = doc.paragraph(pos)
+        before = [(m, p) for m, p in singles if m.end <= pos and paragraph - p <= 1]
         if not before:
             continue
-        same = [m for m in before if doc.paragraph(m.start) == paragraph]
+        same = [m for m, p in before if p == paragraph]
+        before = [m for m, _ in before]
         antecedent = ([m for m in same if m.subject] or same or before)[-1]
         phase, own_phase = lex.phase.match(text, a.end()), lex.phase.search(antecedent.name)
         if phase and own_phase and phase.group() != own_phase.group():
