@@ -135,6 +135,9 @@ class _Lexicon:
     opener_head: re.Pattern[str]  # openers at the start of a string (本次, 2023年, 今年1月至5月)
     opener_tail: re.Pattern[str]  # openers at the end of a string
     weak_forms: frozenset[str]  # forms that never tell which province a text is about
+    common_word_names: frozenset[str]  # the word lists _viable asks about for every candidate, as sets
+    common_word_shorts: frozenset[str]
+    ambiguous_shorts: frozenset[str]
     media_heads: tuple[str, ...]
     enumeration_openers: tuple[str, ...]
     left_chars: frozenset[str]  # one-character words a two-character name may follow (在成县)
@@ -230,6 +233,9 @@ def _lexicon() -> _Lexicon:
         opener_head=re.compile(opener),
         opener_tail=re.compile(opener + "$"),
         weak_forms=frozenset(words["common_word_shorts"] + words["ambiguous_shorts"] + words["common_word_names"]),
+        common_word_names=frozenset(words["common_word_names"]),
+        common_word_shorts=frozenset(words["common_word_shorts"]),
+        ambiguous_shorts=frozenset(words["ambiguous_shorts"]),
         left_chars=frozenset(w for w in words["location_prepositions"] if len(w) == 1),
         media_heads=tuple(words["media_heads"]),
         enumeration_openers=tuple(words["enumeration_openers"]),
@@ -329,18 +335,26 @@ def _context(text: str, candidates: list[_Candidate], into: _Context | None = No
         if c.source > 1:
             continue
         written = text[c.start : c.end]
-        provinces = {f.province for f in c.forms}
-        strong = any(
-            f.is_zone or (f.kind != "short" and len(written) >= 3)
-            or (f.kind == "short" and f.level != "county")
-            for f in c.forms
-        )
+        provinces, strong, prefectures = _naming_facts(_half_width_parens(written), c.source)
         if len(provinces) == 1 and strong and written not in lex.weak_forms:
             ctx.provinces.update(provinces)
-            for f in c.forms:
-                if not f.is_zone:
-                    ctx.prefectures.add(f.prefecture)
+            ctx.prefectures.update(prefectures)
     return ctx
+
+
+@lru_cache(maxsize=8192)
+def _naming_facts(written: str, source: int) -> tuple[frozenset[str], bool, tuple[str, ...]]:
+    """For a listed zone (source 0) or division (source 1) candidate written so (half-width parentheses):
+    the provinces its forms lie in, whether some form names its unit strongly (not a county's short form),
+    and the prefectures of its division forms. They depend on the written form only, so they are cached."""
+    lex = _lexicon()
+    forms = (lex.zone_forms if source == 0 else lex.division_forms)[written]
+    strong = any(
+        f.is_zone or (f.kind != "short" and len(written) >= 3)
+        or (f.kind == "short" and f.level != "county")
+        for f in forms
+    )
+    return frozenset(f.province for f in forms), strong, tuple(f.prefecture for f in forms if not f.is_zone)
 
 
 def _left_ok(text: str, start: int, ends: set[int]) -> bool:
@@ -354,14 +368,14 @@ def _left_ok(text: str, start: int, ends: set[int]) -> bool:
 def _viable(form: _Form, written: str, ok_left: bool, ctx: _Context) -> bool:
     if form.is_zone:
         return True
-    words = _words()
-    if written in words["common_word_names"] or (len(written) == 2 and not ok_left):
+    lex = _lexicon()
+    if written in lex.common_word_names or (len(written) == 2 and not ok_left):
         return False
     if form.kind != "short":
         return True
-    if written in words["common_word_shorts"]:
+    if written in lex.common_word_shorts:
         return False
-    needs_context = form.level == "county" or written in words["ambiguous_shorts"]
+    needs_context = form.level == "county" or written in lex.ambiguous_shorts
     return not needs_context or ctx.provinces[form.province] > 0
 
 
