@@ -578,6 +578,7 @@ class EntityContext:
     def __init__(self, title: str | None, text: str) -> None:
         self.title = title or ""
         self.text = text
+        self._names: dict[tuple[str, str, str | None], tuple[str, str | None]] = {}  # _named's answers
         mentions, companies, ctx = _scan(text)
         self.companies = companies  # find_companies(text), for the extractors that share this context
         self._mentions = list(mentions)
@@ -832,7 +833,15 @@ class EntityContext:
         return main if main is not None and main.level == "zone" else None
 
     def _named(self, entity: _Entity) -> tuple[str, str | None]:
-        """The entity as the article writes it most, else its official name."""
+        """The entity as the article writes it most, else its official name. Kept per entity: an article's
+        figures name the same few entities, and the usage counts are fixed once the context is built."""
+        key = (entity.key, entity.name, entity.code)
+        named = self._names.get(key)
+        if named is None:
+            named = self._names[key] = self._count_named(entity)
+        return named
+
+    def _count_named(self, entity: _Entity) -> tuple[str, str | None]:
         lex = _lexicon()
         if entity.key in lex.divisions:
             d = lex.divisions[entity.key]
