@@ -279,22 +279,14 @@ class _Doc:
         return self.clause_breaks[i] if i < len(self.clause_breaks) else len(self.text)
 
     def quantities_in(self, start: int, end: int) -> list[Quantity]:
-        out = []
-        for q in self.quantities[bisect_left(self.quantity_starts, start) :]:
-            if q.start >= end:
-                break
-            if q.end <= end:
-                out.append(q)
-        return out
+        """The quantities that start at or after start and end by end (the starts are sorted)."""
+        starts = self.quantity_starts
+        return [q for q in self.quantities[bisect_left(starts, start) : bisect_left(starts, end)] if q.end <= end]
 
     def companies_in(self, start: int, end: int) -> list[Place]:
-        out = []
-        for c in self.companies[bisect_left(self.company_starts, start) :]:
-            if c.start >= end:
-                break
-            if c.end <= end:
-                out.append(c)
-        return out
+        """The companies that start at or after start and end by end (the starts are sorted)."""
+        starts = self.company_starts
+        return [c for c in self.companies[bisect_left(starts, start) : bisect_left(starts, end)] if c.end <= end]
 
     def in_company(self, pos: int) -> bool:
         return self.in_company_name[pos] == 1
