@@ -259,9 +259,11 @@ class _Doc:
     company_starts: list[int]
     caption_spans: list[tuple[int, int]]  # paragraphs that are only a bracketed photo caption
     in_company_name: bytearray  # 1 at every position inside a company name: one lookup instead of a scan
+    pointers: list[re.Match[str]] | None = None  # _anaphora's pointer words, found on its first call
 
     def sentence_index(self, pos: int) -> int:
-        return max(0, bisect_right(self.sentence_starts, pos) - 1)
+        i = bisect_right(self.sentence_starts, pos) - 1
+        return i if i > 0 else 0
 
     def sentence_span(self, pos: int) -> tuple[int, int]:
         i = self.sentence_index(pos)
@@ -828,6 +830,7 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
     item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
     clause that only classifies it, up to a semicolon or the next project named in a later clause."""
     text = doc.text
+    future_marker = _lexicon().future_marker
     list_starts: dict[int, int] = {}
     for m in mentions:
         if m.list_id is not None:
@@ -843,7 +846,8 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
         if rest.startswith("是"):
             tail_start = doc.clause_end(s_end - len(rest) + 1)
         tail_end = doc.clause_end(tail_start) if m.list_id is not None else s_end
-        for n in mentions[i + 1 :]:
+        for j in range(i + 1, len(mentions)):
+            n = mentions[j]
             if n.start >= tail_end:
                 break
             if n.list_id is not None and n.list_id == m.list_id:
@@ -855,8 +859,9 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
             cut = text.find(semicolon, tail_start, tail_end)
             if cut >= 0:
                 tail_end = cut
-        m.scope = [(doc.clause_start(start), start), (tail_start, max(tail_start, tail_end))]
-        future = _lexicon().future_marker.search(text, doc.clause_start(start), start)
+        clause_start = doc.clause_start(start)
+        m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
+        future = future_marker.search(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
         m.lead_from = max([s_start] + [n.end for n in mentions[:i] if s_start <= n.end <= start])
         if m.governing is None:
@@ -1088,6 +1093,15 @@ def _company_from_stem(doc: _Doc, group: list[_Mention]) -> str | None:
 # ------------------------------------------------------------------ anaphora
 
 
+def _is_common_noun(text: str, a: re.Match[str]) -> bool:
+    """A bare 项目 points back only at the start of a clause (the character before it is clause punctuation
+    or an opening quote), and not in 项目建设 / 项目审批."""
+    pos = a.start()
+    return a.group() in _BARE_ANAPHORS and (
+        (pos > 0 and text[pos - 1] not in _CLAUSE_END and text[pos - 1] != "“")
+        or _lexicon().compound_after_anaphor.match(text, a.end()) is not None)
+
+
 def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, int, bool]]]:
     """Sentences that point back to a project (该项目总投资25亿元; “项目位于...”): the antecedent's start ->
     the spans to read, each marked explicit when the pointer is 该项目-like rather than a bare 项目. The
@@ -1097,12 +1111,10 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
     text = doc.text
     singles = [(m, doc.paragraph(m.start)) for m in mentions if m.list_id is None]
     out: dict[int, list[tuple[int, int, bool]]] = {}
-    for a in lex.anaphor.finditer(text):
+    if doc.pointers is None:  # they depend on the text only, and the mentions are read twice
+        doc.pointers = [a for a in lex.anaphor.finditer(text) if not _is_common_noun(text, a)]
+    for a in doc.pointers:
         pos = a.start()
-        # (pos > 0 and the character before it is no clause punctuation: pos does not start its clause)
-        if a.group() in _BARE_ANAPHORS and ((pos > 0 and text[pos - 1] not in _CLAUSE_END and text[pos - 1] != "“")
-                                            or lex.compound_after_anaphor.match(text, a.end())):
-            continue  # bare 项目 points back only at the start of a clause, and not in 项目建设 / 项目审批
         if any(m.start <= pos < m.end for m in mentions):
             continue
         paragraph = doc.paragraph(pos)
