@@ -317,7 +317,7 @@ def _index(article: Article) -> _Doc:
         sentence_starts=[s.start for s in sentences],
         sentence_ends=[s.end for s in sentences],
         paragraph_of_sentence=[s.paragraph for s in sentences],
-        clause_breaks=[m.start() for m in _CLAUSE_BREAK.finditer(text)],
+        clause_breaks=_clause_breaks(text),
         quantities=quantities,
         quantity_starts=[q.start for q in quantities],
         companies=companies,
@@ -373,14 +373,14 @@ def extract_projects(article: Article, context: EntityContext) -> list[Project]:
     mentions = sorted((m for m in mentions if not doc.in_caption(m.start)), key=lambda m: m.start)
     aliases = _aliases(doc, mentions)
     _set_scopes(doc, mentions)
-    masked = _masked(doc.text, mentions)
+    masked = _masked(doc, mentions)
     anaphora = _anaphora(doc, mentions)
     kept = [m for m in mentions if not _needs_evidence(m)
             or _is_specific(doc, masked, m, [(a, b) for a, b, explicit in anaphora.get(m.start, []) if explicit])]
     if len(kept) < len(mentions):
         mentions = kept
         _set_scopes(doc, mentions)
-        masked = _masked(doc.text, mentions)
+        masked = _masked(doc, mentions)
         anaphora = _anaphora(doc, mentions)
     periods = find_periods(doc.text, article.published_date)
     return [_project(article, doc, masked, group, anaphora, periods, mentions)
@@ -401,8 +401,16 @@ def _aliases(doc: _Doc, mentions: list[_Mention]) -> dict[str, _Mention]:
                 m.rule = "alias"
     return out
 
-def _masked(text: str, mentions: list[_Mention]) -> str:
+class _MaskedText(str):
+    """The article text with names blanked out, and where its clause punctuation is (what _clause_breaks would
+    find in it: the text's, less any inside a blanked name), so that it is not scanned again."""
+
+    clause_breaks: list[int]
+
+
+def _masked(doc: _Doc, mentions: list[_Mention]) -> _MaskedText:
     """The text with every name blanked out, so status words inside names (续建项目) are not read."""
+    text = doc.text
     parts = []
     pos = 0
     for m in mentions:
@@ -410,7 +418,9 @@ def _masked(text: str, mentions: list[_Mention]) -> str:
             parts += [text[pos : m.start], "□" * (m.end - m.start)]
             pos = m.end
     parts.append(text[pos:])
-    return "".join(parts)
+    masked = _MaskedText("".join(parts))
+    masked.clause_breaks = [b for b in doc.clause_breaks if masked[b] != "□"]
+    return masked
 
 
 # ------------------------------------------------------------------ name boundaries and tests
@@ -540,7 +550,7 @@ def _status_hits(masked: str, start: int, end: int, future_until: int = -1) -> l
         if lex.future_after.match(masked, m.end(), min(len(masked), m.end() + 6)):
             continue  # 建成后将...: what will follow completion, not a state
         if breaks is None:
-            breaks = _clause_breaks(masked)
+            breaks = masked.clause_breaks if isinstance(masked, _MaskedText) else _clause_breaks(masked)
         i = bisect_left(breaks, m.start())
         clause_start = max(start, breaks[i - 1] + 1) if i else start
         future = m.start() < future_until or lex.future_marker.search(masked, clause_start, m.start()) is not None
