@@ -120,10 +120,12 @@ def _product(*factors: float) -> float:
     >>> _product(156.3, 1e8), _product(0.07, 100.0), _product(1.2, 1e4)
     (15630000000.0, 7.0, 12000.0)
     """
+    written = [f for f in factors if f != 1]  # a factor of 1 changes nothing (most units have factor 1)
+    if len(written) == 1:
+        return float(written[0])  # one number alone: its repr() reads back as the same float
     result = Decimal(1)
-    for f in factors:
-        if f != 1:  # most units have factor 1: multiplying the decimal by 1 is exact, so it is skipped
-            result *= Decimal(repr(float(f)))
+    for f in written:
+        result *= Decimal(repr(float(f)))
     return float(result)
 
 
@@ -303,31 +305,30 @@ def _quantity_from_match(text: str, m: re.Match[str]) -> Quantity | None:
         return None
     if kind != "money" and _chinese_only_scale(number):
         return None
-    if kind == "count" and number == "一" and not m.group("lo"):
+    lo, factor_written = m.group("lo", "factor")
+    if kind == "count" and number == "一" and not lo:
         return None
     value = _scaled(number, mult)
     if value is None:
         return None
-    if m.group("factor"):
-        factor_value = parse_number(m.group("factor"))
+    if factor_written:
+        factor_value = parse_number(factor_written)
         if factor_value is None:
             return None
         value = _product(value, factor_value)
     low = high = None
-    if m.group("lo"):
-        low = _scaled(m.group("lo"), m.group("lomult") or (None if m.group("lounit") else mult))
+    if lo:
+        low = _scaled(lo, m.group("lomult") or (None if m.group("lounit") else mult))
         if low is None:
             return None
         low, high, value = _product(low, factor), _product(value, factor), None
     else:
         value = _product(value, factor)
-    qualifier = _qualifier(
-        ("qualifiers_post", m.group("post")),
-        ("qualifiers_approx", m.group("approx") or m.group("approx2")),
-        ("qualifiers_pre", pre),
-    )
+    post, approx, approx2 = m.group("post", "approx", "approx2")
+    qualifier = _qualifier(("qualifiers_post", post), ("qualifiers_approx", approx or approx2), ("qualifiers_pre", pre))
     counter = unit_word if kind == "count" else None
-    return Quantity(start, m.end(), text[start : m.end()], value, unit_code, counter, qualifier, low, high, kind)
+    end = m.end()
+    return Quantity(start, end, text[start:end], value, unit_code, counter, qualifier, low, high, kind)
 
 
 def _percent_word_quantity(text: str, m: re.Match[str]) -> Quantity | None:
