@@ -11,7 +11,11 @@ strings built from the words that matter:
   drop_line    Furniture.drop_line (PatternSet) against one alternation of all drop_line patterns;
   strip        strip_inline applied only where Furniture.strip_inline_any finds something, against always;
   periods      the period pattern against the same pattern without its "some group matched" ending,
-               empty matches skipped.
+               empty matches skipped;
+  defined      projects._defined_subjects (the 是...重点项目 tail read once per 是) against the whole
+               subject + tail pattern tried at every position;
+  company      entities._name_start (one scan for all stop words) against one str.find loop per word;
+  product      amounts._product with factors of 1 (skipped) against the exact decimal product of all.
 """
 from __future__ import annotations
 
@@ -26,7 +30,9 @@ sys.path.insert(0, str(REPO))
 
 import opencc  # noqa: E402
 
-from econ_news.extract import periods  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from econ_news.extract import amounts, entities, periods, projects  # noqa: E402
 from econ_news.normalize import patterns, script  # noqa: E402
 
 
@@ -92,7 +98,47 @@ def main() -> int:
     ok &= check("periods", pages + random_texts(period_words, args.random, rng),
                 lambda t: [m.groupdict() | {"span": m.span()} for m in fast_periods.finditer(t)],
                 lambda t: [m.groupdict() | {"span": m.span()} for m in plain_periods.finditer(t) if m.end() > m.start()])
+
+    subject = f"(?P<x>[^{re.escape(projects._DEFINED_SUBJECT_STOPS)}]{{2,30}}?)"
+    plain_defined = re.compile(subject + projects._lexicon().defined_tail.pattern)
+    defined_words = ["甲", "乙丙", "丁戊己庚", "是", "重点", "重大", "示范", "项目", "工程", ",", "。", "“", "、", "的",
+                     "\n", "省市县区域" * 2]
+    ok &= check("defined", pages + random_texts(defined_words, args.random, rng) + random_long_texts(defined_words, rng),
+                projects._defined_subjects, lambda t: [m.span("x") for m in plain_defined.finditer(t)])
+
+    stops = entities._words()["company_left_stops"] + entities._words()["location_prepositions"]
+
+    def name_start_by_find(text: str, span_start: int, suffix_start: int) -> int:
+        best = span_start
+        for word in stops:
+            pos = text.find(word, span_start, suffix_start)
+            while pos != -1:
+                inside_name = pos - span_start == 1 and word != "的"
+                if not inside_name and pos + len(word) > best:
+                    best = pos + len(word)
+                pos = text.find(word, pos + 1, suffix_start)
+        return best
+
+    spans = [(t, a, b) for t in random_texts(stops + list("甲乙丙丁公司"), args.random, rng)
+             for a in [rng.randint(0, len(t))] for b in [rng.randint(a, len(t))]]
+    ok &= check("company", spans, lambda s: entities._name_start(*s), lambda s: name_start_by_find(*s))
+
+    def exact_product(*factors: float) -> float:
+        result = Decimal(1)
+        for f in factors:
+            result *= Decimal(repr(float(f)))
+        return float(result)
+
+    numbers = [0.0, 1, 1.0, 0.07, 1.2, 156.3, 1e4, 1e8, 100.0, 0.1 + 0.2, 2.5e-7, 123456789.123]
+    factor_lists = [tuple(rng.choice(numbers + [rng.uniform(0, 1e9)]) for _ in range(rng.randint(0, 3)))
+                    for _ in range(args.random)]
+    ok &= check("product", factor_lists, lambda f: amounts._product(*f), lambda f: exact_product(*f))
     return 0 if ok else 1
+
+
+def random_long_texts(words: list[str], rng: random.Random, n: int = 2000) -> list[str]:
+    """Longer random strings than random_texts makes: spans up to the 30-character limit and beyond."""
+    return ["".join(rng.choice(words) for _ in range(rng.randint(10, 60))) for _ in range(n)]
 
 
 if __name__ == "__main__":

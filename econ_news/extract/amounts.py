@@ -120,8 +120,11 @@ def _product(*factors: float) -> float:
     >>> _product(156.3, 1e8), _product(0.07, 100.0), _product(1.2, 1e4)
     (15630000000.0, 7.0, 12000.0)
     """
+    written = [f for f in factors if f != 1]  # a factor of 1 changes nothing (most units have factor 1)
+    if len(written) == 1:
+        return float(written[0])  # one number alone: its repr() reads back as the same float
     result = Decimal(1)
-    for f in factors:
+    for f in written:
         result *= Decimal(repr(float(f)))
     return float(result)
 
@@ -251,7 +254,10 @@ def _has_money_context(text: str, start: int) -> bool:
     return any(word in window for word in ref["money_context"])
 
 
+@lru_cache(maxsize=4096)
 def _scaled(number: str, mult: str | None) -> float | None:
+    """The number times its scale word (3.5 + 亿). Cached: an article repeats its figures, and parsing
+    with exact decimals is slow."""
     value = parse_number(number)
     if value is None:
         return None
@@ -299,31 +305,30 @@ def _quantity_from_match(text: str, m: re.Match[str]) -> Quantity | None:
         return None
     if kind != "money" and _chinese_only_scale(number):
         return None
-    if kind == "count" and number == "一" and not m.group("lo"):
+    lo, factor_written = m.group("lo", "factor")
+    if kind == "count" and number == "一" and not lo:
         return None
     value = _scaled(number, mult)
     if value is None:
         return None
-    if m.group("factor"):
-        factor_value = parse_number(m.group("factor"))
+    if factor_written:
+        factor_value = parse_number(factor_written)
         if factor_value is None:
             return None
         value = _product(value, factor_value)
     low = high = None
-    if m.group("lo"):
-        low = _scaled(m.group("lo"), m.group("lomult") or (None if m.group("lounit") else mult))
+    if lo:
+        low = _scaled(lo, m.group("lomult") or (None if m.group("lounit") else mult))
         if low is None:
             return None
         low, high, value = _product(low, factor), _product(value, factor), None
     else:
         value = _product(value, factor)
-    qualifier = _qualifier(
-        ("qualifiers_post", m.group("post")),
-        ("qualifiers_approx", m.group("approx") or m.group("approx2")),
-        ("qualifiers_pre", pre),
-    )
+    post, approx, approx2 = m.group("post", "approx", "approx2")
+    qualifier = _qualifier(("qualifiers_post", post), ("qualifiers_approx", approx or approx2), ("qualifiers_pre", pre))
     counter = unit_word if kind == "count" else None
-    return Quantity(start, m.end(), text[start : m.end()], value, unit_code, counter, qualifier, low, high, kind)
+    end = m.end()
+    return Quantity(start, end, text[start:end], value, unit_code, counter, qualifier, low, high, kind)
 
 
 def _percent_word_quantity(text: str, m: re.Match[str]) -> Quantity | None:
@@ -365,6 +370,9 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
     for m in quantity.finditer(normalised):
         if taken and any(s < m.end() and m.start() < e for s, e in taken):
             continue
+        number, mult, unit_word = m.group("num", "mult", "unit")
+        if unit_word is None and (mult or number)[-1] not in _CN_BIG:
+            continue  # a bare number, as _quantity_from_match finds first: half the matches, skipped without a call
         q = _quantity_from_match(text, m)
         if q:
             found.append(q)

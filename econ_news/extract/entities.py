@@ -135,9 +135,15 @@ class _Lexicon:
     opener_head: re.Pattern[str]  # openers at the start of a string (本次, 2023年, 今年1月至5月)
     opener_tail: re.Pattern[str]  # openers at the end of a string
     weak_forms: frozenset[str]  # forms that never tell which province a text is about
+    common_word_names: frozenset[str]  # the word lists _viable asks about for every candidate, as sets
+    common_word_shorts: frozenset[str]
+    ambiguous_shorts: frozenset[str]
     media_heads: tuple[str, ...]
     enumeration_openers: tuple[str, ...]
     left_chars: frozenset[str]  # one-character words a two-character name may follow (在成县)
+    # Zero-width, at every position where a stop word before a company name starts; the group holds the
+    # longest one there (alternation is longest first), which is the one that ends furthest right.
+    company_left_stop: re.Pattern[str]
 
 
 @cache
@@ -227,9 +233,15 @@ def _lexicon() -> _Lexicon:
         opener_head=re.compile(opener),
         opener_tail=re.compile(opener + "$"),
         weak_forms=frozenset(words["common_word_shorts"] + words["ambiguous_shorts"] + words["common_word_names"]),
+        common_word_names=frozenset(words["common_word_names"]),
+        common_word_shorts=frozenset(words["common_word_shorts"]),
+        ambiguous_shorts=frozenset(words["ambiguous_shorts"]),
         left_chars=frozenset(w for w in words["location_prepositions"] if len(w) == 1),
         media_heads=tuple(words["media_heads"]),
         enumeration_openers=tuple(words["enumeration_openers"]),
+        company_left_stop=re.compile(
+            f"(?=(?P<word>{alternation(words['company_left_stops'] + words['location_prepositions'])}))"
+        ),
     )
 
 
@@ -323,18 +335,26 @@ def _context(text: str, candidates: list[_Candidate], into: _Context | None = No
         if c.source > 1:
             continue
         written = text[c.start : c.end]
-        provinces = {f.province for f in c.forms}
-        strong = any(
-            f.is_zone or (f.kind != "short" and len(written) >= 3)
-            or (f.kind == "short" and f.level != "county")
-            for f in c.forms
-        )
+        provinces, strong, prefectures = _naming_facts(_half_width_parens(written), c.source)
         if len(provinces) == 1 and strong and written not in lex.weak_forms:
             ctx.provinces.update(provinces)
-            for f in c.forms:
-                if not f.is_zone:
-                    ctx.prefectures.add(f.prefecture)
+            ctx.prefectures.update(prefectures)
     return ctx
+
+
+@lru_cache(maxsize=8192)
+def _naming_facts(written: str, source: int) -> tuple[frozenset[str], bool, tuple[str, ...]]:
+    """For a listed zone (source 0) or division (source 1) candidate written so (half-width parentheses):
+    the provinces its forms lie in, whether some form names its unit strongly (not a county's short form),
+    and the prefectures of its division forms. They depend on the written form only, so they are cached."""
+    lex = _lexicon()
+    forms = (lex.zone_forms if source == 0 else lex.division_forms)[written]
+    strong = any(
+        f.is_zone or (f.kind != "short" and len(written) >= 3)
+        or (f.kind == "short" and f.level != "county")
+        for f in forms
+    )
+    return frozenset(f.province for f in forms), strong, tuple(f.prefecture for f in forms if not f.is_zone)
 
 
 def _left_ok(text: str, start: int, ends: set[int]) -> bool:
@@ -348,14 +368,14 @@ def _left_ok(text: str, start: int, ends: set[int]) -> bool:
 def _viable(form: _Form, written: str, ok_left: bool, ctx: _Context) -> bool:
     if form.is_zone:
         return True
-    words = _words()
-    if written in words["common_word_names"] or (len(written) == 2 and not ok_left):
+    lex = _lexicon()
+    if written in lex.common_word_names or (len(written) == 2 and not ok_left):
         return False
     if form.kind != "short":
         return True
-    if written in words["common_word_shorts"]:
+    if written in lex.common_word_shorts:
         return False
-    needs_context = form.level == "county" or written in words["ambiguous_shorts"]
+    needs_context = form.level == "county" or written in lex.ambiguous_shorts
     return not needs_context or ctx.provinces[form.province] > 0
 
 
@@ -464,14 +484,12 @@ def _name_start(text: str, span_start: int, suffix_start: int) -> int:
     A one-character stop right after the span's first character belongs to the name (协和新能源)
     unless it is 的, which never sits inside a name (500强的徐州矿务集团)."""
     best = span_start
-    words = _words()
-    for word in words["company_left_stops"] + words["location_prepositions"]:
-        pos = text.find(word, span_start, suffix_start)
-        while pos != -1:
-            inside_name = pos - span_start == 1 and word != "的"
-            if not inside_name and pos + len(word) > best:
-                best = pos + len(word)
-            pos = text.find(word, pos + 1, suffix_start)
+    # One scan for all stop words; the end position bounds the words to the span as str.find would.
+    for m in _lexicon().company_left_stop.finditer(text, span_start, suffix_start):
+        pos, word = m.start(), m.group("word")
+        inside_name = pos - span_start == 1 and word != "的"  # no other stop word starts with 的
+        if not inside_name and pos + len(word) > best:
+            best = pos + len(word)
     return best
 
 
@@ -560,6 +578,7 @@ class EntityContext:
     def __init__(self, title: str | None, text: str) -> None:
         self.title = title or ""
         self.text = text
+        self._names: dict[tuple[str, str, str | None], tuple[str, str | None]] = {}  # _named's answers
         mentions, companies, ctx = _scan(text)
         self.companies = companies  # find_companies(text), for the extractors that share this context
         self._mentions = list(mentions)
@@ -814,7 +833,15 @@ class EntityContext:
         return main if main is not None and main.level == "zone" else None
 
     def _named(self, entity: _Entity) -> tuple[str, str | None]:
-        """The entity as the article writes it most, else its official name."""
+        """The entity as the article writes it most, else its official name. Kept per entity: an article's
+        figures name the same few entities, and the usage counts are fixed once the context is built."""
+        key = (entity.key, entity.name, entity.code)
+        named = self._names.get(key)
+        if named is None:
+            named = self._names[key] = self._count_named(entity)
+        return named
+
+    def _count_named(self, entity: _Entity) -> tuple[str, str | None]:
         lex = _lexicon()
         if entity.key in lex.divisions:
             d = lex.divisions[entity.key]

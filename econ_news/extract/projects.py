@@ -108,7 +108,7 @@ class _Lexicon:
     enumeration_split: re.Pattern[str]
     separator_prefix: re.Pattern[str]
     quoted: re.Pattern[str]
-    defined: re.Pattern[str]
+    defined_tail: re.Pattern[str]  # 是...重点项目 closing a clause, matched at the 是 (see _defined_subjects)
     anaphor: re.Pattern[str]
     compound_after_anaphor: re.Pattern[str]
     investment_before: re.Pattern[str]
@@ -200,9 +200,8 @@ def _lexicon() -> _Lexicon:
         enumeration_split=re.compile(alternation(w["enumeration_separators"])),
         separator_prefix=re.compile(alternation(w["separator_words"])),
         quoted=re.compile(rf"“(?P<name>[^“”\n]{{2,40}}?{head_seq})”"),
-        defined=re.compile(
-            rf"(?P<x>[^,，;；:：。!！?？\n“”、]{{2,30}}?)是{not_clause}{{0,40}}?(?:{key}){not_clause}{{0,8}}?"
-            rf"(?:{terminal})(?=[,，;；。!！?？\n]|$)"
+        defined_tail=re.compile(
+            rf"是{not_clause}{{0,40}}?(?:{key}){not_clause}{{0,8}}?(?:{terminal})(?=[,，;；。!！?？\n]|$)"
         ),
         anaphor=re.compile(alternation(w["anaphors"])),
         compound_after_anaphor=re.compile(alternation(w["anaphor_not_followed_by"])),
@@ -259,9 +258,12 @@ class _Doc:
     companies: list[Place]
     company_starts: list[int]
     caption_spans: list[tuple[int, int]]  # paragraphs that are only a bracketed photo caption
+    in_company_name: bytearray  # 1 at every position inside a company name: one lookup instead of a scan
+    pointers: list[re.Match[str]] | None = None  # _anaphora's pointer words, found on its first call
 
     def sentence_index(self, pos: int) -> int:
-        return max(0, bisect_right(self.sentence_starts, pos) - 1)
+        i = bisect_right(self.sentence_starts, pos) - 1
+        return i if i > 0 else 0
 
     def sentence_span(self, pos: int) -> tuple[int, int]:
         i = self.sentence_index(pos)
@@ -279,22 +281,17 @@ class _Doc:
         return self.clause_breaks[i] if i < len(self.clause_breaks) else len(self.text)
 
     def quantities_in(self, start: int, end: int) -> list[Quantity]:
-        out = []
-        for q in self.quantities[bisect_left(self.quantity_starts, start) :]:
-            if q.start >= end:
-                break
-            if q.end <= end:
-                out.append(q)
-        return out
+        """The quantities that start at or after start and end by end (the starts are sorted)."""
+        starts = self.quantity_starts
+        return [q for q in self.quantities[bisect_left(starts, start) : bisect_left(starts, end)] if q.end <= end]
 
     def companies_in(self, start: int, end: int) -> list[Place]:
-        out = []
-        for c in self.companies[bisect_left(self.company_starts, start) :]:
-            if c.start >= end:
-                break
-            if c.end <= end:
-                out.append(c)
-        return out
+        """The companies that start at or after start and end by end (the starts are sorted)."""
+        starts = self.company_starts
+        return [c for c in self.companies[bisect_left(starts, start) : bisect_left(starts, end)] if c.end <= end]
+
+    def in_company(self, pos: int) -> bool:
+        return self.in_company_name[pos] == 1
 
     def in_caption(self, pos: int) -> bool:
         return any(a <= pos < b for a, b in self.caption_spans)
@@ -312,17 +309,21 @@ def _index(article: Article) -> _Doc:
         if caption.match(line):
             captions.append((pos, pos + len(line)))
         pos += len(line) + 1
+    in_company_name = bytearray(len(text))
+    for c in companies:
+        in_company_name[c.start : c.end] = b"\x01" * (c.end - c.start)
     return _Doc(
         text=text,
         sentence_starts=[s.start for s in sentences],
         sentence_ends=[s.end for s in sentences],
         paragraph_of_sentence=[s.paragraph for s in sentences],
-        clause_breaks=[m.start() for m in _CLAUSE_BREAK.finditer(text)],
+        clause_breaks=_clause_breaks(text),
         quantities=quantities,
         quantity_starts=[q.start for q in quantities],
         companies=companies,
         company_starts=[c.start for c in companies],
         caption_spans=captions,
+        in_company_name=in_company_name,
     )
 
 
@@ -372,14 +373,14 @@ def extract_projects(article: Article, context: EntityContext) -> list[Project]:
     mentions = sorted((m for m in mentions if not doc.in_caption(m.start)), key=lambda m: m.start)
     aliases = _aliases(doc, mentions)
     _set_scopes(doc, mentions)
-    masked = _masked(doc.text, mentions)
+    masked = _masked(doc, mentions)
     anaphora = _anaphora(doc, mentions)
     kept = [m for m in mentions if not _needs_evidence(m)
             or _is_specific(doc, masked, m, [(a, b) for a, b, explicit in anaphora.get(m.start, []) if explicit])]
     if len(kept) < len(mentions):
         mentions = kept
         _set_scopes(doc, mentions)
-        masked = _masked(doc.text, mentions)
+        masked = _masked(doc, mentions)
         anaphora = _anaphora(doc, mentions)
     periods = find_periods(doc.text, article.published_date)
     return [_project(article, doc, masked, group, anaphora, periods, mentions)
@@ -400,8 +401,16 @@ def _aliases(doc: _Doc, mentions: list[_Mention]) -> dict[str, _Mention]:
                 m.rule = "alias"
     return out
 
-def _masked(text: str, mentions: list[_Mention]) -> str:
+class _MaskedText(str):
+    """The article text with names blanked out, and where its clause punctuation is (what _clause_breaks would
+    find in it: the text's, less any inside a blanked name), so that it is not scanned again."""
+
+    clause_breaks: list[int]
+
+
+def _masked(doc: _Doc, mentions: list[_Mention]) -> _MaskedText:
     """The text with every name blanked out, so status words inside names (续建项目) are not read."""
+    text = doc.text
     parts = []
     pos = 0
     for m in mentions:
@@ -409,15 +418,17 @@ def _masked(text: str, mentions: list[_Mention]) -> str:
             parts += [text[pos : m.start], "□" * (m.end - m.start)]
             pos = m.end
     parts.append(text[pos:])
-    return "".join(parts)
+    masked = _MaskedText("".join(parts))
+    masked.clause_breaks = [b for b in doc.clause_breaks if masked[b] != "□"]
+    return masked
 
 
 # ------------------------------------------------------------------ name boundaries and tests
 
 
 def _name_run_start(doc: _Doc, head_start: int, floor: int) -> int:
-    """Leftmost start of the characters a name can be made of, ending where its head noun starts."""
-    floor = max(floor, doc.clause_start(head_start))
+    """Leftmost start of the characters a name can be made of, ending where its head noun starts. floor is
+    at or after the start of the head noun's clause."""
     m = _NAME_RUN.search(doc.text, floor, head_start)
     return m.start() if m else head_start
 
@@ -512,17 +523,36 @@ class _StatusHit:
     word: str = ""
 
 
+@lru_cache(maxsize=4096)
+def _status_kind(word: str) -> tuple[str, bool]:
+    """(status code, soft) of a wording the status regex matched: the first (longest) kind that reads it
+    whole. Cached: the same few wordings recur in every article."""
+    return next((c, s) for r, c, s in _lexicon().status_kinds if r.fullmatch(word))
+
+
+@lru_cache(maxsize=4)
+def _clause_breaks(text: str) -> list[int]:
+    """Sorted positions of clause punctuation in text (the article or its masked copy): the last one before
+    a position, found by bisection, is where that position's clause starts. Cached for the few texts of the
+    article being read; callers must not change the list."""
+    return [m.start() for m in _CLAUSE_BREAK.finditer(text)]
+
+
 def _status_hits(masked: str, start: int, end: int, future_until: int = -1) -> list[_StatusHit]:
     """Status wordings in masked[start:end]. Wordings before future_until are read as future (the name's
     clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
     lex = _lexicon()
     hits = []
+    breaks = None
     for m in lex.status.finditer(masked, start, end):
         word = m.group()
-        code, soft = next((c, s) for r, c, s in lex.status_kinds if r.fullmatch(word))
+        code, soft = _status_kind(word)
         if lex.future_after.match(masked, m.end(), min(len(masked), m.end() + 6)):
             continue  # 建成后将...: what will follow completion, not a state
-        clause_start = max(start, max(masked.rfind(ch, start, m.start()) for ch in _CLAUSE_END) + 1)
+        if breaks is None:
+            breaks = masked.clause_breaks if isinstance(masked, _MaskedText) else _clause_breaks(masked)
+        i = bisect_left(breaks, m.start())
+        clause_start = max(start, breaks[i - 1] + 1) if i else start
         future = m.start() < future_until or lex.future_marker.search(masked, clause_start, m.start()) is not None
         if future and lex.future_completion.search(word):
             code, soft = "under_construction", False
@@ -696,31 +726,31 @@ def _find_named(doc: _Doc) -> list[_Mention]:
     out: list[_Mention] = []
     terminal_end = 0  # a name cannot run back through an earlier 项目/工程 (项目主体工程 is a part)
     for h in lex.head.finditer(text):
-        run_start = _name_run_start(doc, h.start(), terminal_end)
-        if lex.terminal_end.search(h.group()):
+        head_start, head = h.start(), h.group()
+        floor = terminal_end
+        is_terminal = lex.terminal_end.search(head) is not None
+        if is_terminal:
             terminal_end = h.end()
-        cut, leader = _cut_leaders(text, run_start, h.start())
+        # The tests below only read the text, so the cheap ones go first.
+        if doc.in_company(head_start):
+            continue  # 甘肃省公路航空旅游投资集团有限公司: a head noun inside a company name
+        clause_start = doc.clause_start(head_start)
+        run_start = _name_run_start(doc, head_start, max(floor, clause_start))
+        cut, leader = _cut_leaders(text, run_start, head_start)
         if leader and (lex.rejecting_leader.search(text, run_start, cut) or (
-                lex.location_leader.search(text, run_start, cut) and not lex.terminal_end.search(h.group()))):
+                lex.location_leader.search(text, run_start, cut) and not is_terminal)):
             continue  # 入选...示范项目, 促进...项目落地, 位于...园区 (but 引进落地甲项目 is a project)
         if leader == "的" and lex.designation_any.search(text, run_start, cut):
             continue  # 成为关中西部首个投运的大型数据中心: a title given to something
-        if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(h.group())
+        if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(head)
                 and not lex.site_after.match(text, h.end())):
             continue  # 甲项目一期在格尔木工业园正式投产: where it happens
-        if lex.component_leader.search(text, doc.clause_start(h.start()), cut):
+        if lex.component_leader.search(text, clause_start, cut):
             continue  # 主要建设封装测试厂房、研发中心及配套设施: parts of a project
-        if any(c.start <= h.start() < c.end for c in doc.companies):
-            continue  # 甘肃省公路航空旅游投资集团有限公司: a head noun inside a company name
-        start = _strip_openers(text, cut, h.start())
-        counted = False
+        start = _strip_openers(text, cut, head_start)
         previous = out[-1] if out else None
         if text[start] in "和及与" and previous is not None and previous.end == start:
             start += 1  # 甲项目和乙项目: the conjunction is no part of the name
-        if previous is not None and previous.counted and previous.end == start - 1 and text[start - 1] in "和及与、":
-            counted = True  # ...是甲项目和乙项目: the second of the named pair
-        elif lex.count_copula.search(text, doc.clause_start(h.start()), start):
-            counted = True
         company = max(doc.companies_in(start, h.start()), key=lambda c: c.end, default=None)
         name_start = company.end if company is not None else start
         name = text[name_start : h.end()]
@@ -737,13 +767,52 @@ def _find_named(doc: _Doc) -> list[_Mention]:
             continue
         if name.startswith("“") and (text[h.start() - 1] == "”" or _is_generic(core[core.find("”") + 1 :])):
             continue  # 实施“培大育强”工程, “聚力中心化”重大项目: a slogan
+        counted = (previous is not None and previous.counted and previous.end == start - 1
+                   and text[start - 1] in "和及与、")  # ...是甲项目和乙项目: the second of the named pair
+        if not counted and lex.count_copula.search(text, clause_start, start):
+            counted = True
         out.append(_Mention(name_start, h.end(), name, "named", company=company.name if company else None,
                             outer_start=start, tail_from=h.end(),
                             subject=not leader and _opens_clause(doc, start), counted=counted))
         if counted:  # the text before the count says what the counted projects are (本次开工项目中,...)
             out[-1].governing = (doc.sentence_span(start)[0], doc.clause_start(start))
-    # A name inside a longer one (风电基地 in 风电基地30万千瓦风电项目) is part of it.
-    return [m for m in out if not any(o is not m and o.outer_start <= m.start and m.end < o.end for o in out)]
+    # A name inside a longer one (风电基地 in 风电基地30万千瓦风电项目) is part of it. Names end where their
+    # head nouns end, which come in text order, so only a later name can end after m: m is inside one when
+    # the smallest outer start of the later names is at or before m's start.
+    later_outer_start = [0] * len(out)
+    smallest = len(text) + 1
+    for i in range(len(out) - 1, -1, -1):
+        later_outer_start[i] = smallest
+        smallest = min(smallest, out[i].outer_start)
+    return [m for i, m in enumerate(out) if not later_outer_start[i] <= m.start]
+
+
+_DEFINED_SUBJECT_STOPS = ",，;；:：。!！?？\n“”、"  # characters a subject before 是 cannot hold
+_DEFINED_SUBJECT_LENGTH = (2, 30)
+
+
+def _defined_subjects(text: str) -> list[tuple[int, int]]:
+    """Spans of 甲 in 甲是...重点项目: the subjects (2 to 30 characters of one clause, no quotes or 、) that the
+    pattern [^stops]{2,30}?是 + defined_tail would find scanning the text left to right. Tried at every
+    position, that pattern re-reads the same 是... tail for each of the 30 starts before a 是; instead the
+    tail is read once per 是, and a subject is the earliest start that reaches a 是 whose tail matches,
+    from the end of the previous match on (the pattern's own leftmost, non-overlapping order)."""
+    tail = _lexicon().defined_tail
+    shortest, longest = _DEFINED_SUBJECT_LENGTH
+    found = []
+    pos = 0  # where the scan for the next match starts: the end of the previous one
+    k = text.find("是", shortest)
+    while k != -1:
+        m = tail.match(text, k)
+        if m is not None:
+            window = max(pos, k - longest)
+            stop = max(text.rfind(ch, window, k) for ch in _DEFINED_SUBJECT_STOPS)
+            start = max(window, stop + 1)
+            if start <= k - shortest:
+                found.append((start, k))
+                pos = m.end()
+        k = text.find("是", max(k + 1, pos + shortest))
+    return found
 
 
 def _find_defined(doc: _Doc) -> list[_Mention]:
@@ -751,8 +820,7 @@ def _find_defined(doc: _Doc) -> list[_Mention]:
     lex = _lexicon()
     text = doc.text
     out = []
-    for m in lex.defined.finditer(text):
-        start, end = m.start("x"), m.end("x")
+    for start, end in _defined_subjects(text):
         if start != doc.clause_start(start) and text[start - 1] not in "“”":
             continue
         if _cut_leaders(text, start, end)[0] != start:
@@ -772,6 +840,7 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
     item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
     clause that only classifies it, up to a semicolon or the next project named in a later clause."""
     text = doc.text
+    future_marker = _lexicon().future_marker
     list_starts: dict[int, int] = {}
     for m in mentions:
         if m.list_id is not None:
@@ -787,7 +856,8 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
         if rest.startswith("是"):
             tail_start = doc.clause_end(s_end - len(rest) + 1)
         tail_end = doc.clause_end(tail_start) if m.list_id is not None else s_end
-        for n in mentions[i + 1 :]:
+        for j in range(i + 1, len(mentions)):
+            n = mentions[j]
             if n.start >= tail_end:
                 break
             if n.list_id is not None and n.list_id == m.list_id:
@@ -799,8 +869,9 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
             cut = text.find(semicolon, tail_start, tail_end)
             if cut >= 0:
                 tail_end = cut
-        m.scope = [(doc.clause_start(start), start), (tail_start, max(tail_start, tail_end))]
-        future = _lexicon().future_marker.search(text, doc.clause_start(start), start)
+        clause_start = doc.clause_start(start)
+        m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
+        future = future_marker.search(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
         m.lead_from = max([s_start] + [n.end for n in mentions[:i] if s_start <= n.end <= start])
         if m.governing is None:
@@ -1032,6 +1103,15 @@ def _company_from_stem(doc: _Doc, group: list[_Mention]) -> str | None:
 # ------------------------------------------------------------------ anaphora
 
 
+def _is_common_noun(text: str, a: re.Match[str]) -> bool:
+    """A bare 项目 points back only at the start of a clause (the character before it is clause punctuation
+    or an opening quote), and not in 项目建设 / 项目审批."""
+    pos = a.start()
+    return a.group() in _BARE_ANAPHORS and (
+        (pos > 0 and text[pos - 1] not in _CLAUSE_END and text[pos - 1] != "“")
+        or _lexicon().compound_after_anaphor.match(text, a.end()) is not None)
+
+
 def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, int, bool]]]:
     """Sentences that point back to a project (该项目总投资25亿元; “项目位于...”): the antecedent's start ->
     the spans to read, each marked explicit when the pointer is 该项目-like rather than a bare 项目. The
@@ -1039,19 +1119,20 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
     the paragraph before; items of lists are never antecedents."""
     lex = _lexicon()
     text = doc.text
-    singles = [m for m in mentions if m.list_id is None]
+    singles = [(m, doc.paragraph(m.start)) for m in mentions if m.list_id is None]
     out: dict[int, list[tuple[int, int, bool]]] = {}
-    for a in lex.anaphor.finditer(text):
-        if a.group() in _BARE_ANAPHORS and ((a.start() != doc.clause_start(a.start()) and text[a.start() - 1] != "“")
-                                   or lex.compound_after_anaphor.match(text, a.end())):
-            continue  # bare 项目 points back only at the start of a clause, and not in 项目建设 / 项目审批
-        if any(m.start <= a.start() < m.end for m in mentions):
+    if doc.pointers is None:  # they depend on the text only, and the mentions are read twice
+        doc.pointers = [a for a in lex.anaphor.finditer(text) if not _is_common_noun(text, a)]
+    for a in doc.pointers:
+        pos = a.start()
+        if any(m.start <= pos < m.end for m in mentions):
             continue
-        paragraph = doc.paragraph(a.start())
-        before = [m for m in singles if m.end <= a.start() and paragraph - doc.paragraph(m.start) <= 1]
+        paragraph = doc.paragraph(pos)
+        before = [(m, p) for m, p in singles if m.end <= pos and paragraph - p <= 1]
         if not before:
             continue
-        same = [m for m in before if doc.paragraph(m.start) == paragraph]
+        same = [m for m, p in before if p == paragraph]
+        before = [m for m, _ in before]
         antecedent = ([m for m in same if m.subject] or same or before)[-1]
         phase, own_phase = lex.phase.match(text, a.end()), lex.phase.search(antecedent.name)
         if phase and own_phase and phase.group() != own_phase.group():
@@ -1091,10 +1172,15 @@ def _key(name: str) -> str:
 
 def _conflict(a: str, b: str) -> bool:
     """Different phases or figures: 二期 and 三期, 8吉瓦时 and 2吉瓦时 are different projects."""
-    phase = _lexicon().phase
-    pa, pb = set(phase.findall(a)), set(phase.findall(b))
-    da, db = set(_DIGITS.findall(a)), set(_DIGITS.findall(b))
+    (pa, da), (pb, db) = _phases_and_figures(a), _phases_and_figures(b)
     return bool(pa and pb and pa != pb) or bool(da and db and da != db)
+
+
+@lru_cache(maxsize=8192)
+def _phases_and_figures(key: str) -> tuple[frozenset[str], frozenset[str]]:
+    """The phase words and the numbers written in a name's key. Cached: merging compares every mention's
+    key with every earlier group's."""
+    return frozenset(_lexicon().phase.findall(key)), frozenset(_DIGITS.findall(key))
 
 
 def _adds_named_thing(rest: str) -> bool:
@@ -1143,11 +1229,14 @@ def _merge(mentions: list[_Mention], aliases: dict[str, _Mention] | None = None)
             if owner:
                 owner[0].append(m)
                 continue
-        same_name = [g for g in groups if any(_key(x.name) == key for x in g)]
-        alike = same_name or [g for g in groups if any(
-            _same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)]
-        if alike:
-            alike[0].append(m)
+        # The first group that holds the same name, else the first that holds the same project (the
+        # comparisons are pure, so the search stops at the first group found).
+        alike = next((g for g in groups if any(_key(x.name) == key for x in g)), None)
+        if alike is None:
+            alike = next((g for g in groups if any(
+                _same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)), None)
+        if alike is not None:
+            alike.append(m)
         else:
             groups.append([m])
     return groups
