@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from econ_news.pipeline import BatchResult, timed
 from econ_news.quality import (PLAUSIBILITY_COLUMN, ExpectationOutcome, TableValidationError, Validator,
@@ -74,18 +75,41 @@ def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, pa
 def table_level_frames(staged: StagedRun, raw_files_seen: int) -> dict[str, tuple[pd.DataFrame, dict]]:
     """Per table, the frame and parameters the table-level expectations judge.
 
-    The frame carries the staged table's real column list (for the schema-drift check) but only the key's
-    values: table-level checks never need the text columns, which can be gigabytes.
+    The table-level suites ask three things: are the keys unique, are the columns the contract's, is there
+    at least one article. A frame of every staged row would make GX's memory grow with the run (about
+    300 bytes a row for the uniqueness check alone: gigabytes on a large backfill), so the frame holds what
+    can decide those answers, whatever the run's size:
+    - every row whose key is staged more than once (found in Arrow, on the key column alone), so the
+      uniqueness verdict and its unexpected values are the whole run's;
+    - the first TABLE_CHECK_SAMPLE_ROWS other keys: the frame has a row whenever the table has one, so
+      "at least min_articles rows" is judged as on the whole table for any min_articles up to that number;
+    - the staged table's real column list (for the schema-drift check), with the non-key columns empty.
     """
     staged.ensure_schema_files(SCHEMAS)
     frames = {}
     for name, key in KEYS.items():
         schema = staged.schema(name)
-        keys = staged.read(name, columns=[key]).to_pandas()
-        frame = pd.DataFrame({col: keys[key] if col == key else pd.Series([None] * len(keys), dtype="object")
+        min_articles = 1 if raw_files_seen else 0
+        keys = _keys_deciding_table_checks(staged.read(name, columns=[key]).column(key),
+                                           max(TABLE_CHECK_SAMPLE_ROWS, min_articles))
+        frame = pd.DataFrame({col: keys if col == key else pd.Series([None] * len(keys), dtype="object")
                               for col in schema.names})
-        frames[name] = (frame, {"columns": SCHEMAS[name].names, "min_articles": 1 if raw_files_seen else 0})
+        frames[name] = (frame, {"columns": SCHEMAS[name].names, "min_articles": min_articles})
     return frames
+
+
+# Keys besides the duplicated ones that the table-level frame keeps (see table_level_frames).
+TABLE_CHECK_SAMPLE_ROWS = 1000
+
+
+def _keys_deciding_table_checks(keys: pa.ChunkedArray, sample: int) -> pd.Series:
+    """Every occurrence of a key that occurs more than once, then up to `sample` keys that occur once."""
+    counts = pc.value_counts(keys)
+    repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+    is_repeated = pc.is_in(keys, value_set=repeated)
+    duplicates = keys.filter(is_repeated)
+    singles = keys.filter(pc.invert(is_repeated)).slice(0, sample)
+    return pd.Series(pa.chunked_array(duplicates.chunks + singles.chunks, keys.type).to_pylist(), dtype="object")
 
 
 def check_tables(staged: StagedRun, validator: Validator, raw_files_seen: int) -> list[ExpectationOutcome]:
@@ -99,17 +123,18 @@ def check_tables(staged: StagedRun, validator: Validator, raw_files_seen: int) -
     return outcomes
 
 
-# Data Docs show every quarantined row and this many clean rows per table: enough to read the suite's
-# verdicts, small enough that a backfill of a million rows still renders in seconds.
+# Data Docs show this many clean rows per table and this many quarantined rows in all: enough to read the
+# suite's verdicts (the quarantine table has every row), small enough that a backfill of a million rows
+# renders in seconds and in bounded memory.
 REPORT_SAMPLE_ROWS = 2000
+REPORT_QUARANTINE_ROWS = 10000
 
 
 def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_files_seen: int, today: date) -> Path:
-    """GX Data Docs of this run: each table's row suite on its quarantined rows plus a sample of clean rows,
-    and its table-level suite. Returns the site's index.html."""
-    quarantine = staged.read("quarantine").to_pandas() if (staged.dir / "quarantine").exists() else \
-        pd.DataFrame(columns=SCHEMAS["quarantine"].names)
-    article_ids = staged.read("articles", columns=["article_id"]).column("article_id").to_pylist()
+    """GX Data Docs of this run: each table's row suite on (up to REPORT_QUARANTINE_ROWS) quarantined rows plus
+    a sample of clean rows, and its table-level suite. Returns the site's index.html."""
+    quarantine = _head(staged, "quarantine", REPORT_QUARANTINE_ROWS).to_pandas() \
+        if (staged.dir / "quarantine").exists() else pd.DataFrame(columns=SCHEMAS["quarantine"].names)
     frames = {}
     for name, (frame, parameters) in table_level_frames(staged, raw_files_seen).items():
         schema = SCHEMAS[name]
@@ -121,8 +146,16 @@ def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_fi
         restored = rows_from_quarantine(quarantine, name, schema)
         parts = [f for f in (restored, sample) if len(f)]
         row_frame = pd.concat(parts, ignore_index=True) if parts else sample
-        frames[(name, "row")] = (row_frame, {"today": today, "article_ids": article_ids})
+        frames[(name, "row")] = (row_frame, {"today": today, "article_ids": None})
         frames[(name, "table")] = (frame, parameters)
+    # The row suites check that a row's article is among the run's clean articles: the ids of the rows
+    # shown are looked up in the staged articles (not every id of the run held as Python strings).
+    shown = set().union(*(f["article_id"].dropna() for (_, level), (f, _) in frames.items() if level == "row"))
+    staged_ids = staged.read("articles", columns=["article_id"]).column("article_id")
+    article_ids = staged_ids.filter(pc.is_in(staged_ids, value_set=pa.array(sorted(shown), pa.string()))).to_pylist()
+    for (name, level), (frame, parameters) in frames.items():
+        if level == "row":
+            parameters["article_ids"] = article_ids
     return validator.render_data_docs(site_dir, frames)
 
 
