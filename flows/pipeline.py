@@ -224,7 +224,10 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
         for o in report.outcomes:
             row_outcomes[(o.table, o.expectation, o.column, o.level)] += o.unexpected_count
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
-    published = check_and_publish(curated_dir, run_id, summary.files, mode) if work or mode == "tables" else None
+    # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
+    # and the flow's own process never imports GX (a few hundred MB on top of the workers').
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode).result() \
+        if work or mode == "tables" else None
     table_outcomes = published.outcomes if published else []
     if published:
         summary.report, summary.quarantined_rows = published.report, published.quarantined
