@@ -30,24 +30,28 @@ def build_task_runner(spec: str | None = None):
     raise ValueError(f"unknown task runner {spec!r}: use thread, process[:N], dask or tcp://host:port")
 
 
+class _ReportsToTheRunsServer:
+    """Mixed into a task runner whose workers are other processes: see _embedded_server_as_api."""
+
+    def submit(self, *args, **kwargs):
+        with _embedded_server_as_api():
+            return super().submit(*args, **kwargs)
+
+
 def _process_pool_runner(workers: int):
     from prefect.task_runners import ProcessPoolTaskRunner
 
-    class ProcessPool(ProcessPoolTaskRunner):
-        def submit(self, *args, **kwargs):
-            with _embedded_server_as_api():
-                return super().submit(*args, **kwargs)
+    class ProcessPool(_ReportsToTheRunsServer, ProcessPoolTaskRunner):
+        pass
 
     return ProcessPool(max_workers=workers)
 
 
 def _dask_runner(**kwargs):
-    from prefect_dask import DaskTaskRunner
+    from prefect_dask import DaskTaskRunner  # imported only when asked for: Dask takes a second to import
 
-    class Dask(DaskTaskRunner):
-        def submit(self, *args, **kwargs):
-            with _embedded_server_as_api():
-                return super().submit(*args, **kwargs)
+    class Dask(_ReportsToTheRunsServer, DaskTaskRunner):
+        pass
 
     return Dask(**kwargs)
 
