@@ -2,7 +2,8 @@
 
 A heading opens a new article only when it reads as an article title: it is the file's first
 text block, or a level-1 markdown heading, or a date/source line or a byline follows it
-within two blocks (other headings, i.e. subtitles, may sit in between). Other headings are
+within two blocks (other headings, i.e. subtitles, may sit in between), or the article before
+it has just closed with its reporters' sign-off (`(记者 蒲利宏)`). Other headings are
 section headings: they stay in the body as a line of their own, because they give the
 paragraphs under them their context (`项目建设快马加鞭`). A heading right under a title, before
 any body text, is a subtitle and is left out of the body — unless the first one is only the
@@ -51,22 +52,31 @@ def _is_banner(block: Block) -> bool:
 def segment_document(doc: NormalizedDocument) -> list[Article]:
     drafts = _drafts(doc.blocks)
     has_titled = any(d.title is not None for d in drafts)
+    page_dates = [b.published_date for b in doc.blocks if b.kind in ("meta", "issue_date") and b.published_date]
+    issue_date = next((b.published_date for b in doc.blocks if b.kind == "issue_date" and b.published_date), None)
     articles: list[Article] = []
     for draft in drafts:
         if not draft.body:
             continue
-        articles.append(_article(doc, draft, len(articles), is_fragment=draft.title is None and has_titled))
+        fragment = draft.title is None and has_titled
+        articles.append(_article(doc, draft, len(articles), fragment, issue_date, page_dates))
     return articles
 
 
 def _drafts(blocks: tuple[Block, ...]) -> list[_Draft]:
     drafts = [_Draft()]
     seen_text = False
+    signed_off = False  # the last text was a paragraph closed by its reporters' sign-off
     for i, block in enumerate(blocks):
         current = drafts[-1]
+        if block.kind == "signoff":
+            signed_off = bool(current.body)
+            continue
+        if block.kind in ("heading", "paragraph"):
+            after_signoff, signed_off = signed_off, False
         if block.kind == "heading":
             rank = (_has_stamp_below(blocks, i), block.level == 1)
-            if not seen_text or any(rank):
+            if not seen_text or any(rank) or after_signoff:
                 _open_article(drafts, block, rank)
             elif current.title is not None and not current.body:
                 pass  # a subtitle under the title: not body text
@@ -108,10 +118,12 @@ def _has_stamp_below(blocks: tuple[Block, ...], i: int) -> bool:
     return False
 
 
-def _article(doc: NormalizedDocument, draft: _Draft, ordinal: int, is_fragment: bool) -> Article:
+def _article(
+    doc: NormalizedDocument, draft: _Draft, ordinal: int, is_fragment: bool, issue_date: date | None, page_dates: list[date]
+) -> Article:
     title = _clean_title(draft.title.text) if draft.title is not None else None
     paragraphs = [b.text for b in draft.body if b.kind == "paragraph"]
-    published, source = _publication_date(draft, title, paragraphs)
+    published, source = _publication_date(draft, title, paragraphs, issue_date, page_dates)
     text = "\n".join(b.text for b in draft.body)
     return Article(
         article_id=stable_id(doc.sha256, ordinal),
@@ -128,11 +140,15 @@ def _article(doc: NormalizedDocument, draft: _Draft, ordinal: int, is_fragment: 
     )
 
 
-def _publication_date(draft: _Draft, title: str | None, paragraphs: list[str]) -> tuple[date | None, str | None]:
-    stated = next((m.published_date for m in draft.meta if m.published_date is not None), None)
+def _publication_date(
+    draft: _Draft, title: str | None, paragraphs: list[str], issue_date: date | None, page_dates: list[date]
+) -> tuple[date | None, str | None]:
+    """The article's own stamp; else the issue date printed in an e-paper's page header (every article of
+    the page came out that day); else inferred from a dateline (segment.dating)."""
+    stated = next((m.published_date for m in draft.meta if m.published_date is not None), issue_date)
     if stated is not None:
         return stated, "stated"
-    inferred = infer_date(title, paragraphs)
+    inferred = infer_date(title, paragraphs, page_dates)
     return (inferred, "inferred") if inferred is not None else (None, None)
 
 
