@@ -33,6 +33,7 @@ _TITLE_LOOKAHEAD = 2  # blocks after a heading in which its date line or byline 
 class _Draft:
     title: Block | None = None
     title_rank: tuple[bool, bool] = (False, False)  # (a date line or byline is under it, it is a level-1 heading)
+    title_at: int = -1  # index of the title's block
     meta: list[Block] = field(default_factory=list)
     bylines: list[Block] = field(default_factory=list)
     body: list[Block] = field(default_factory=list)
@@ -77,7 +78,7 @@ def _drafts(blocks: tuple[Block, ...]) -> list[_Draft]:
         if block.kind == "heading":
             rank = (_has_stamp_below(blocks, i), block.level == 1)
             if not seen_text or any(rank) or after_signoff:
-                _open_article(drafts, block, rank)
+                _open_article(drafts, block, rank, i)
             elif current.title is not None and not current.body:
                 pass  # a subtitle under the title: not body text
             else:
@@ -93,20 +94,39 @@ def _drafts(blocks: tuple[Block, ...]) -> list[_Draft]:
     return drafts
 
 
-def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool]) -> None:
+def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool], at: int) -> None:
     current = drafts[-1]
     if current.title is not None and not current.body:
         # Title candidates with no text between: a banner, a menu item or a kicker, and the headline.
         # The headline has a date line or byline under it, or else is marked <h1>/#; between equals,
         # the first one is the headline and the others are subtitles.
-        if rank > current.title_rank or (_is_banner(current.title) and not _is_banner(title)):
-            current.title, current.title_rank = title, rank  # a site banner never outranks a headline
+        if rank > current.title_rank and at == current.title_at + 1 and _is_kicker(current.title, title):
+            # 总投资243亿元 / 嘉峪关市65个重点项目集中复工开工: a headline set on two lines is one title
+            joined = Block("heading", f"{current.title.text} {title.text}", title.level)
+            current.title, current.title_rank, current.title_at = joined, rank, at
+        elif rank > current.title_rank or (_is_banner(current.title) and not _is_banner(title)):
+            current.title, current.title_rank, current.title_at = title, rank, at  # a banner never outranks a headline
         return
     if current.title is None and not current.body:
-        current.title, current.title_rank = title, rank
+        current.title, current.title_rank, current.title_at = title, rank, at
         current.meta.clear()  # lines above a headline are page chrome (a "today" widget), not its stamp
         return
-    drafts.append(_Draft(title=title, title_rank=rank))
+    drafts.append(_Draft(title=title, title_rank=rank, title_at=at))
+
+
+def _is_kicker(above: Block, headline: Block) -> bool:
+    """The line right above a stamped headline is its first line (引题), not a channel name or the site's
+    banner: a phrase of its own length, on the same level."""
+    return (
+        above.level == headline.level
+        and len(above.text) >= _kicker_min_chars()
+        and not _is_banner(above)
+    )
+
+
+@cache
+def _kicker_min_chars() -> int:
+    return load_reference("furniture.json")["headings"]["kicker_min_chars"]
 
 
 def _has_stamp_below(blocks: tuple[Block, ...], i: int) -> bool:
