@@ -133,3 +133,19 @@ def test_a_printed_stamp_outranks_the_dateline():
         date(2023, 7, 11),
         "stated",
     )
+
+
+def test_dateline_year_comes_from_the_page_when_the_article_states_none():
+    # short items of one day's paper: the year is written once on the page, in another item
+    page = (
+        "中卫:104个重大项目集中开工\n"
+        "3月18日,中卫市沙坡头旅游新镇项目破土开工。\n"
+        "大西北网3月19日讯 104个项目当中,当年投资1亿元以上的项目49个。(记者 蒲利宏)\n"
+        "平罗:全年50个重点项目上马\n"
+        "昨天,在平罗县2015年第一批重点项目开工仪式上,35个项目集中开工。(记者 张向阳)\n"
+    )
+    articles = articles_of_text(page)
+    assert [(a.title, a.published_date, a.date_source) for a in articles] == [
+        ("中卫:104个重大项目集中开工", date(2015, 3, 19), "inferred"),
+        ("平罗:全年50个重点项目上马", None, None),  # 昨天 names no day
+    ]

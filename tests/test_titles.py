@@ -103,3 +103,27 @@ def test_section_heading_after_a_paragraph_stays_in_the_article():
     articles = articles_of_text(page)
     assert [a.title for a in articles] == [HEADLINE]
     assert "项目建设快马加鞭" in articles[0].text
+
+
+@pytest.mark.parametrize(
+    "lines, title",
+    [
+        # a kicker line (引题) right above the stamped headline: one title on two lines
+        (["总投资243亿元", "嘉峪关市65个重点项目集中复工开工"], "总投资243亿元 嘉峪关市65个重点项目集中复工开工"),
+        # a channel name or the site's banner above it is not part of the headline
+        (["要闻", "嘉峪关市65个重点项目集中复工开工"], "嘉峪关市65个重点项目集中复工开工"),
+        (["市州播报", "嘉峪关市65个重点项目集中复工开工"], "嘉峪关市65个重点项目集中复工开工"),
+        # a longer line first is the headline, the line under it its subtitle
+        (["嘉峪关市65个重点项目集中复工开工", "总投资243亿元"], "嘉峪关市65个重点项目集中复工开工"),
+        (["西峰区15个重点项目集中开工", "贠建民 董建镇 卢小亨 李银等出席开工仪式"], "西峰区15个重点项目集中开工"),
+        (["嘉峪关市人民政府", "嘉峪关市65个重点项目集中复工开工"], "嘉峪关市65个重点项目集中复工开工"),
+    ],
+)
+def test_headline_on_two_lines_is_one_title(lines, title):
+    page = "\n".join(lines) + f"\n2022-02-19 21:22 来源:新甘肃\n{BODY}\n"
+    assert [a.title for a in articles_of_text(page)] == [title]
+
+
+def test_subtitle_under_the_headline_is_not_part_of_the_title():
+    page = f"{HEADLINE}\n投资总额达1053.14亿元\n\n{BODY}\n"
+    assert [a.title for a in articles_of_text(page)] == [HEADLINE]

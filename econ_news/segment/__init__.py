@@ -55,12 +55,13 @@ def segment_document(doc: NormalizedDocument) -> list[Article]:
     has_titled = any(d.title is not None for d in drafts)
     page_dates = [b.published_date for b in doc.blocks if b.kind in ("meta", "issue_date") and b.published_date]
     issue_date = next((b.published_date for b in doc.blocks if b.kind == "issue_date" and b.published_date), None)
+    page_text = "\n".join(b.text for b in doc.blocks if b.kind in ("heading", "paragraph"))
     articles: list[Article] = []
     for draft in drafts:
         if not draft.body:
             continue
         fragment = draft.title is None and has_titled
-        articles.append(_article(doc, draft, len(articles), fragment, issue_date, page_dates))
+        articles.append(_article(doc, draft, len(articles), fragment, issue_date, page_dates, page_text))
     return articles
 
 
@@ -100,12 +101,17 @@ def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool], a
         # Title candidates with no text between: a banner, a menu item or a kicker, and the headline.
         # The headline has a date line or byline under it, or else is marked <h1>/#; between equals,
         # the first one is the headline and the others are subtitles.
-        if rank > current.title_rank and at == current.title_at + 1 and _is_kicker(current.title, title):
+        adjacent = at == current.title_at + 1
+        if adjacent and rank >= current.title_rank and _is_kicker(current.title, title):
             # 总投资243亿元 / 嘉峪关市65个重点项目集中复工开工: a headline set on two lines is one title
             joined = Block("heading", f"{current.title.text} {title.text}", title.level)
             current.title, current.title_rank, current.title_at = joined, rank, at
-        elif rank > current.title_rank or (_is_banner(current.title) and not _is_banner(title)):
-            current.title, current.title_rank, current.title_at = title, rank, at  # a banner never outranks a headline
+        elif (
+            rank > current.title_rank
+            or (_is_banner(current.title) and not _is_banner(title))  # a site banner never outranks a headline
+            or (adjacent and rank == current.title_rank and _is_channel(current.title, title))
+        ):
+            current.title, current.title_rank, current.title_at = title, rank, at
         return
     if current.title is None and not current.body:
         current.title, current.title_rank, current.title_at = title, rank, at
@@ -115,18 +121,23 @@ def _open_article(drafts: list[_Draft], title: Block, rank: tuple[bool, bool], a
 
 
 def _is_kicker(above: Block, headline: Block) -> bool:
-    """The line right above a stamped headline is its first line (引题), not a channel name or the site's
-    banner: a phrase of its own length, on the same level."""
-    return (
-        above.level == headline.level
-        and len(above.text) >= _kicker_min_chars()
-        and not _is_banner(above)
-    )
+    """The line right above the headline is its first line (引题: 总投资243亿元, 90天!): a short phrase of
+    its own, on the same level, shorter than the headline (a longer line above is the headline itself, and
+    the line under it the subtitle, which may be long: 贠建民 董建镇等出席开工仪式), and neither a channel
+    name nor the site's banner."""
+    low, high = _kicker_chars()
+    return above.level == headline.level and low <= len(above.text) <= high and len(above.text) < len(headline.text) and not _is_banner(above)
+
+
+def _is_channel(above: Block, headline: Block) -> bool:
+    """A line too short to be a headline (要闻, 市州播报) right above one: the channel, not the title."""
+    return above.level == headline.level and len(above.text) < _kicker_chars()[0] <= len(headline.text)
 
 
 @cache
-def _kicker_min_chars() -> int:
-    return load_reference("furniture.json")["headings"]["kicker_min_chars"]
+def _kicker_chars() -> tuple[int, int]:
+    headings = load_reference("furniture.json")["headings"]
+    return headings["kicker_min_chars"], headings["kicker_max_chars"]
 
 
 def _has_stamp_below(blocks: tuple[Block, ...], i: int) -> bool:
@@ -139,11 +150,17 @@ def _has_stamp_below(blocks: tuple[Block, ...], i: int) -> bool:
 
 
 def _article(
-    doc: NormalizedDocument, draft: _Draft, ordinal: int, is_fragment: bool, issue_date: date | None, page_dates: list[date]
+    doc: NormalizedDocument,
+    draft: _Draft,
+    ordinal: int,
+    is_fragment: bool,
+    issue_date: date | None,
+    page_dates: list[date],
+    page_text: str,
 ) -> Article:
     title = _clean_title(draft.title.text) if draft.title is not None else None
     paragraphs = [b.text for b in draft.body if b.kind == "paragraph"]
-    published, source = _publication_date(draft, title, paragraphs, issue_date, page_dates)
+    published, source = _publication_date(draft, title, paragraphs, issue_date, page_dates, page_text)
     text = "\n".join(b.text for b in draft.body)
     return Article(
         article_id=stable_id(doc.sha256, ordinal),
@@ -161,14 +178,19 @@ def _article(
 
 
 def _publication_date(
-    draft: _Draft, title: str | None, paragraphs: list[str], issue_date: date | None, page_dates: list[date]
+    draft: _Draft,
+    title: str | None,
+    paragraphs: list[str],
+    issue_date: date | None,
+    page_dates: list[date],
+    page_text: str,
 ) -> tuple[date | None, str | None]:
     """The article's own stamp; else the issue date printed in an e-paper's page header (every article of
     the page came out that day); else inferred from a dateline (segment.dating)."""
     stated = next((m.published_date for m in draft.meta if m.published_date is not None), issue_date)
     if stated is not None:
         return stated, "stated"
-    inferred = infer_date(title, paragraphs, page_dates)
+    inferred = infer_date(title, paragraphs, page_dates, page_text)
     return (inferred, "inferred") if inferred is not None else (None, None)
 
 

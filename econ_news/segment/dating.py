@@ -6,7 +6,8 @@ Two constructions give the day, in this order:
 - a date in the lead's first clause (本报讯(记者…)6月3日, / 7月5日,签约仪式…): the news of the day.
 The year is the dateline's own, else the one year stated in the title, else the one year stated in the
 text, else the one year of the dates printed elsewhere on the page (another article's stamp, an
-e-paper's issue date). Two candidate years and no way to choose: no date.
+e-paper's issue date), else the one year stated anywhere on the page (a page of short items from one
+day's paper). Two candidate years and no way to choose: no date.
 """
 from __future__ import annotations
 
@@ -43,7 +44,9 @@ def _rules() -> _Rules:
     )
 
 
-def infer_date(title: str | None, paragraphs: list[str], page_dates: Iterable[date] = ()) -> date | None:
+def infer_date(
+    title: str | None, paragraphs: list[str], page_dates: Iterable[date] = (), page_text: str = ""
+) -> date | None:
     """The day from a dateline, the year as stated around it (see the module doc)."""
     if not paragraphs:
         return None
@@ -54,14 +57,23 @@ def infer_date(title: str | None, paragraphs: list[str], page_dates: Iterable[da
     ) or rules.lead.match(paragraphs[0], 0, rules.lead_chars)
     if found is None:
         return None
-    year = _year(found.group("year"), title, paragraphs, page_dates)
+    year = _year(found.group("year"), title, paragraphs, page_dates, page_text)
     return None if year is None else make_date(year, int(found.group("month")), int(found.group("day")))
 
 
-def _year(written: str | None, title: str | None, paragraphs: list[str], page_dates: Iterable[date]) -> int | None:
+def _year(
+    written: str | None, title: str | None, paragraphs: list[str], page_dates: Iterable[date], page_text: str
+) -> int | None:
     if written:
         return int(written)
-    for years in (_YEAR.findall(title or ""), _YEAR.findall("\n".join(paragraphs)), [d.year for d in page_dates]):
+    candidates = (
+        lambda: _YEAR.findall(title or ""),
+        lambda: _YEAR.findall("\n".join(paragraphs)),
+        lambda: [d.year for d in page_dates],
+        lambda: _YEAR.findall(page_text),
+    )
+    for found in candidates:
+        years = found()
         if years:
             return int(years[0]) if len(set(years)) == 1 else None
     return None
