@@ -41,6 +41,7 @@ def dated(text: str) -> tuple[date | None, str | None]:
         # the outlet and the date with its time, no label
         ("鄂尔多斯融媒   2023-03-30 16:10:25", date(2023, 3, 30)),
         ("中国甘肃网 2022年7月14日 10:31", date(2022, 7, 14)),
+        ("中国甘肃网 2021/7/14 星期三 10:31", date(2021, 7, 14)),
         # a year set apart by a space
         ("2021 07-14 10:31:02", date(2021, 7, 14)),
         ("发布时间:2021 07-14 10:31:02 浏览次数:208", date(2021, 7, 14)),

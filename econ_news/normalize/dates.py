@@ -43,7 +43,7 @@ _SHORT_YEAR = rf"(?<![\d.:/-])(\d{{2}})-(\d{{1,2}})-(\d{{1,2}})\s+{_CLOCK}"
 _SPACED_YEAR = rf"(?<!\d)((?:19|20)\d{{2}})\s+(\d{{1,2}})-(\d{{1,2}})\s+{_CLOCK}"
 _CMS_STAMP = re.compile(rf"{_SHORT_YEAR}|{_SPACED_YEAR}")
 # Any date written with its clock time: a publication stamp, never a date in prose.
-CLOCKED = re.compile(rf"(?<!\d)(?:{_NUMERIC}|{_CHINESE})\s*{_CLOCK}|{_SHORT_YEAR}|{_SPACED_YEAR}")
+CLOCKED = re.compile(rf"(?<!\d)(?:{_NUMERIC}|{_CHINESE}){_WEEKDAY}\s*{_CLOCK}|{_SHORT_YEAR}|{_SPACED_YEAR}")
 
 
 def stamp_date(text: str) -> date | None:
