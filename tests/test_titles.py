@@ -32,6 +32,9 @@ FURNITURE = [
     "发布时间:2021 07-14 10:31:02",
     "网站首页 本网原创 政务公开 新闻中心 互动交流",  # a navigation strip
     "首页 新闻 政务 专题 视频",
+    "政务公开 新闻中心 互动交流 专题",
+    "要闻 | 时政 | 本地新闻 | 视频",
+    "English / 无障碍 / 长者模式",
     "第04版:要闻 上一版  下一版",  # an e-paper's page header
     "标题导航",
     "图为项目建设现场",  # photo captions
@@ -63,6 +66,7 @@ def test_furniture_in_a_headline_element_is_never_the_title(line):
         "新区首页经济持续向好",
         "图书馆项目建设现场观摩会举行",
         "登录甘肃政务服务网即可办理",
+        "招商引资 项目建设 双轮驱动",  # short phrases side by side, one of them a section's name: a headline
     ],
 )
 def test_headlines_that_contain_furniture_words_stay_titles(line):

@@ -37,6 +37,8 @@ _SPACE_AT_NUMBER = re.compile(rf"(?<=[{CJK}])\s+(?=\d)|(?<=\d)\s+(?=[{CJK}])")
 # C-speed checks for what any match must contain skip them on the many lines that cannot match.
 _WHITESPACE = re.compile(r"\s")
 _BRACKET_PAIRS = ("“”", "()", "【】", "《》")
+_MENU_SEPARATOR = re.compile(r"\s*[|/]\s*|\s+")
+_MENU_ITEM = re.compile(rf"[{CJK}A-Za-z]{{2,8}}")
 _MIN_NOISE_TOKENS = 3
 _MIN_WRAPPED_LINES = 5
 _MIN_WRAP_WIDTH = 20
@@ -95,13 +97,24 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
     meta = _meta(line, f)
     if meta is not None:
         return replace(meta, issue=True) if epaper_header and meta.published_date else meta
-    if DATE_WIDGET.match(line) or f.drop_line.found_in(line):
+    if DATE_WIDGET.match(line) or f.drop_line.found_in(line) or _is_menu(line, f):
         return None
     if f.recommendation_header.search(line):
         return _Unit("list_header", line)
     if level:
         return None if f.caption_line.search(line) else _Unit("heading", line, level)
     return _credit(line, f) or _caption_or_text(line, f)
+
+
+def _is_menu(line: str, f: Furniture) -> bool:
+    """A navigation strip: short items side by side (网站首页 本网原创 政务公开 …), at least two of them the
+    names of a site's sections. A headline or a list of reporters' names has none."""
+    if " " not in line and "|" not in line:
+        return False
+    items = _MENU_SEPARATOR.split(line.strip(" |"))
+    if len(items) < f.menu_min_items or any(not _MENU_ITEM.fullmatch(item) for item in items):
+        return False
+    return sum(item in f.menu_words for item in items) >= 2
 
 
 def _is_noise(line: str) -> bool:

@@ -49,6 +49,8 @@ class Furniture:
     strip_inline_any: PatternSet  # whether strip_inline has anything to strip: most lines have nothing
     epaper_controls: re.Pattern  # strip_inline wordings of an e-paper's page header: a date beside them is the issue's
     recommendation_header: re.Pattern
+    menu_words: frozenset[str]
+    menu_min_items: int
     max_link_chars: int
     meta_field: re.Pattern
     standalone_source: re.Pattern
@@ -176,6 +178,8 @@ def furniture() -> Furniture:
         strip_inline=re.compile(_any_of(ref["strip_inline"]["patterns"])),
         strip_inline_any=PatternSet.of(ref["strip_inline"]["patterns"]),
         epaper_controls=re.compile(_any_of(ref["strip_inline"]["epaper_controls"])),
+        menu_words=frozenset(ref["menus"]["section_names"]),
+        menu_min_items=ref["menus"]["min_items"],
         recommendation_header=re.compile(_any_of(ref["recommendation_headers"]["patterns"])),
         max_link_chars=ref["recommendation_headers"]["max_link_chars"],
         meta_field=re.compile(rf"(?:^|[\s(\[【|/?\d])(?:{alternation(meta['labels'])})\s*:"),
