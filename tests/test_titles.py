@@ -131,3 +131,28 @@ def test_headline_on_two_lines_is_one_title(lines, title):
 def test_subtitle_under_the_headline_is_not_part_of_the_title():
     page = f"{HEADLINE}\n投资总额达1053.14亿元\n\n{BODY}\n"
     assert [a.title for a in articles_of_text(page)] == [HEADLINE]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        # a record card's fields and a page's counters and buttons, with no date to give
+        "信息来源:甘肃省发改委",
+        "发布者:管理员",
+        "索引号:11620000013925934N/2021-00123",
+        "文号:甘政发〔2021〕12号",
+        "主题分类:经济",
+        "阅读 208",
+        "208次浏览",
+        "浏览:208次",
+        "【字体:大 中 小】",
+        "分享至:",
+        "扫一扫在手机打开当前页",
+        "【我要纠错】",
+        "收藏",
+        "【打印】 【关闭】",
+    ],
+)
+def test_page_widgets_and_record_fields_are_neither_title_nor_text(line):
+    articles = articles_of_text(f"{line}\n{HEADLINE}\n2022-02-19 21:22 来源:新甘肃\n{BODY}\n")
+    assert [(a.title, a.text) for a in articles] == [(HEADLINE, BODY)]

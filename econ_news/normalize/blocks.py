@@ -99,6 +99,8 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
         return replace(meta, issue=True) if epaper_header and meta.published_date else meta
     if DATE_WIDGET.match(line) or f.drop_line.found_in(line) or _is_menu(line, f):
         return None
+    if len(line) <= f.max_meta_chars and f.field_line.match(line):
+        return None  # a record card's field with no date (索引号:…, 发布者:管理员)
     if f.recommendation_header.search(line):
         return _Unit("list_header", line)
     if level:

@@ -53,6 +53,7 @@ class Furniture:
     menu_min_items: int
     max_link_chars: int
     meta_field: re.Pattern
+    field_line: re.Pattern  # a line opening with a metadata label
     standalone_source: re.Pattern
     max_meta_chars: int
     max_stamp_other_chars: int
@@ -183,6 +184,7 @@ def furniture() -> Furniture:
         recommendation_header=re.compile(_any_of(ref["recommendation_headers"]["patterns"])),
         max_link_chars=ref["recommendation_headers"]["max_link_chars"],
         meta_field=re.compile(rf"(?:^|[\s(\[【|/?\d])(?:{alternation(meta['labels'])})\s*:"),
+        field_line=re.compile(rf"^[【\[(]?(?:{alternation(meta['labels'])})\s*:"),
         standalone_source=re.compile(_any_of(meta["standalone_source"])),
         max_meta_chars=meta["max_chars"],
         max_stamp_other_chars=meta["max_stamp_other_chars"],
