@@ -41,7 +41,9 @@ def blocks_of(page: str) -> list[tuple[str, str]]:
         ("<p>凉州区&middot;古浪县&#x4E00;期项目投资&nbsp;12亿元。</p>", [("paragraph", "凉州区·古浪县一期项目投资12亿元。")]),
         # a navigation element the page never closes does not swallow the article
         ("<nav><a href='/'>首页</a><div><p>" + BODY + "</p></div>", [("paragraph", BODY)]),
-        # one it closes is dropped with its content
+        # a photo's caption is not article text, whatever it says
+        ("<figure><img src='a.jpg'><figcaption>项目建设现场</figcaption></figure><p>" + BODY + "</p>", [("paragraph", BODY)]),
+        # a navigation element it closes is dropped with its content
         ("<nav><a href='/'>首页</a><a href='/n'>新闻中心</a></nav><p>" + BODY + "</p>", [("paragraph", BODY)]),
     ],
 )

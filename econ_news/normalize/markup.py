@@ -36,7 +36,9 @@ _NEVER_TEXT_ELEMENT = re.compile(r"<(script|style|noscript|textarea|head)\b[^>]*
 # Elements whose content is never article text. The first set is dropped even when the capture cut it
 # off (a script runs to the end of the page); the second only when the page closes it.
 _NEVER_TEXT = frozenset({"script", "style", "noscript", "textarea", "head"})
-_NEVER_TEXT_IF_CLOSED = frozenset({"nav", "aside", "select", "button", "iframe", "svg", "template", "object"})
+_NEVER_TEXT_IF_CLOSED = frozenset(
+    {"nav", "aside", "select", "button", "iframe", "svg", "template", "object", "figcaption"}  # a photo's caption
+)
 _NAVIGATION_TAG = re.compile(rf"<(/?)({'|'.join(sorted(_NEVER_TEXT_IF_CLOSED))})(?=[\s/>])", re.I)
 _HEADLINE_LEVEL = {"h1": 1, "big": 1, "h2": 2, "h3": 3, "h4": 3, "h5": 3, "h6": 3}
 _CELL = frozenset({"td", "th"})
