@@ -129,6 +129,16 @@ def test_dateline_year_comes_from_the_other_dates_printed_on_the_page():
     ]
 
 
+@pytest.mark.parametrize("stamp", ["07-14 10:31 来源:甘肃日报", "甘肃日报 07-14 10:31", "7/14 10:31:02"])
+def test_stamp_without_its_year_gives_the_day_and_the_text_the_year(stamp):
+    page = f"甘州招商引资成效显著\n{stamp}\n6月30日,2021年上半年全区签约项目23个。\n"
+    assert dated(page) == (date(2021, 7, 14), "inferred")  # the stamp's day, not the lead's
+
+
+def test_stamp_without_its_year_and_no_year_anywhere_gives_no_date():
+    assert dated(f"甘州招商引资成效显著\n07-14 10:31 来源:甘肃日报\n{BODY}\n") == (None, None)
+
+
 def test_a_printed_stamp_outranks_the_dateline():
     assert dated(f"甘州招商引资成效显著\n2023-07-11 22:08:06 来源:甘州区融媒体中心\n7月5日,2022年签约项目23个。\n") == (
         date(2023, 7, 11),

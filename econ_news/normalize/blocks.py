@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from econ_news.normalize.dates import CLOCKED, DATE_ONLY, DATE_WIDGET, first_date, stamp_date
+from econ_news.normalize.dates import CLOCKED, DATE_ONLY, DATE_WIDGET, YEARLESS_STAMP, first_date, stamp_date
 from econ_news.normalize.patterns import CJK, Furniture, furniture
 from econ_news.records import Block
 
@@ -138,11 +138,13 @@ def _meta(line: str, f: Furniture) -> _Unit | None:
     if DATE_ONLY.match(line):
         return _Unit("meta", line, published_date=first_date(line))
     if f.meta_field.search(line) is None:
-        clocked = CLOCKED.search(line)
+        clocked = CLOCKED.search(line) or YEARLESS_STAMP.search(line)
         if clocked is not None and len(line) - len(clocked.group()) <= f.max_stamp_other_chars:
-            return _Unit("meta", line, published_date=stamp_date(line))
+            return _Unit("meta", line, published_date=stamp_date(line))  # none when the year is left out
         return None
     stated = stamp_date(line)
+    if stated is None and YEARLESS_STAMP.search(line):
+        return _Unit("meta", line)  # 07-14 10:31 来源:…: segment infers the year
     if stated is None and f.standalone_source.search(line) is None:
         return None
     return _Unit("meta", line, published_date=stated)

@@ -59,3 +59,7 @@ def stamp_date(text: str) -> date | None:
         if parsed is not None:
             return parsed
     return None
+
+
+# A stamp that leaves the year out (07-14 10:31, 7/14 10:31): the day is known, the year must be inferred.
+YEARLESS_STAMP = re.compile(rf"(?<![\d./:-])(1[0-2]|0?[1-9])[-/](3[01]|[12]\d|0?[1-9])\s+{_CLOCK}(?![\d:])")

@@ -190,7 +190,7 @@ def _publication_date(
     stated = next((m.published_date for m in draft.meta if m.published_date is not None), issue_date)
     if stated is not None:
         return stated, "stated"
-    inferred = infer_date(title, paragraphs, page_dates, page_text)
+    inferred = infer_date(title, paragraphs, page_dates, page_text, stamps=[m.text for m in draft.meta])
     return (inferred, "inferred") if inferred is not None else (None, None)
 
 

@@ -1,6 +1,7 @@
 """A publication date read from the text when the page prints none (date_source "inferred").
 
-Two constructions give the day, in this order:
+Three constructions give the day, in this order:
+- the page's own stamp printed without its year (07-14 10:31 来源:…);
 - a dispatch dateline, month and day followed by 电 or 讯 (新华社西宁3月8日电, 中国甘肃网8月24日讯), in the
   first paragraphs: the agency's own date for the piece;
 - a date in the lead's first clause (本报讯(记者…)6月3日, / 7月5日,签约仪式…): the news of the day.
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cache
 
-from econ_news.normalize.dates import make_date
+from econ_news.normalize.dates import YEARLESS_STAMP, make_date
 from econ_news.normalize.patterns import load_reference
 
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})年")
@@ -45,11 +46,19 @@ def _rules() -> _Rules:
 
 
 def infer_date(
-    title: str | None, paragraphs: list[str], page_dates: Iterable[date] = (), page_text: str = ""
+    title: str | None,
+    paragraphs: list[str],
+    page_dates: Iterable[date] = (),
+    page_text: str = "",
+    stamps: Iterable[str] = (),
 ) -> date | None:
-    """The day from a dateline, the year as stated around it (see the module doc)."""
+    """The day from a yearless stamp or a dateline, the year as stated around it (see the module doc)."""
     if not paragraphs:
         return None
+    yearless = next((m for stamp in stamps if (m := YEARLESS_STAMP.search(stamp))), None)
+    if yearless is not None:
+        year = _year(None, title, paragraphs, page_dates, page_text)
+        return None if year is None else make_date(year, int(yearless.group(1)), int(yearless.group(2)))
     rules = _rules()
     found = next(
         (m for p in paragraphs[: rules.dispatch_paragraphs] if (m := rules.dispatch.search(p, 0, rules.dispatch_chars))),
