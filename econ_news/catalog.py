@@ -24,13 +24,13 @@ import os
 import sys
 import uuid
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
+from econ_news.dictionary import describe, dictionary, with_descriptions
 from econ_news.linking import ProjectMention, article_place, link
 from econ_news.records import CONTRACT_COLUMNS, CONTRACT_INDICATORS, SCHEMAS, STATUS_CODES
 from econ_news.reference import load_json, read_text
@@ -59,28 +59,6 @@ LINKED_SCHEMAS = {"project_master": PROJECT_MASTER_SCHEMA, "project_events": PRO
 
 # ---------------------------------------------------------------------------------------------------------
 # The dictionary (pure)
-
-
-@cache
-def dictionary() -> dict:
-    return load_json("columns.json")
-
-
-def describe(table: str, column: str) -> str | None:
-    """The description of a column of a table (or of a Hive partition column), None when it has none."""
-    entry = dictionary()["tables"].get(table, {}).get("columns", {})
-    return entry.get(column) or dictionary()["partition_columns"].get(column)
-
-
-def with_descriptions(schema: pa.Schema, table: str) -> pa.Schema:
-    """The schema with each field's description in its metadata (key b"description"), as Parquet keeps it."""
-    fields = []
-    for f in schema:
-        text = describe(table, f.name)
-        fields.append(f.with_metadata({**(f.metadata or {}), b"description": text.encode()}) if text else f)
-    description = dictionary()["tables"].get(table, {}).get("description")
-    metadata = {**(schema.metadata or {}), **({b"description": description.encode()} if description else {})}
-    return pa.schema(fields, metadata=metadata)
 
 
 def indicator_rows() -> list[dict]:

@@ -14,9 +14,10 @@ import pyarrow.dataset as pads
 import pyarrow.parquet as pq
 import pytest
 
-from econ_news.catalog import (CATALOG_FILE, LINKED_SCHEMAS, dictionary, indicator_rows, write_catalog,
+from econ_news.catalog import (CATALOG_FILE, LINKED_SCHEMAS, indicator_rows, write_catalog,
                                write_duckdb)
 from econ_news.records import CONTRACT_COLUMNS, METRICS_SCHEMA, SCHEMAS, ARTICLES_SCHEMA, Article, Metric, to_table
+from econ_news.dictionary import dictionary
 from econ_news.reference import load_json
 
 from tests.conftest import SAMPLE_RAW
@@ -122,6 +123,10 @@ def test_descriptions_travel_in_the_parquet_schema(curated):
     schema = pq.read_schema(root / "project_master" / "project_master.parquet")
     assert schema.field("investment_cny").metadata[b"description"].decode().startswith("Total investment in yuan")
     assert b"description" in schema.metadata
+    for table, column in (("metrics", "value"), ("projects", "investment_cny"), ("articles", "published_date")):
+        part = next(p for p in sorted((root / table).rglob("*.parquet")) if not p.name.startswith("."))
+        text = pq.read_schema(part).field(column).metadata[b"description"].decode()
+        assert text == dictionary()["tables"][table]["columns"][column]
 
 
 def test_the_dictionary_documents_are_written_and_parse(curated):
