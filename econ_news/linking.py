@@ -22,7 +22,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import Iterable
 
 from rapidfuzz import fuzz
@@ -122,12 +122,13 @@ class _Key:
 
 
 def _strip_places(text: str) -> str:
+    forms, longest = _place_set(), len(_place_prefixes()[0])
     changed = True
     while changed and text:
         changed = False
-        for form in _place_prefixes():
-            if text.startswith(form) and len(text) > len(form):
-                text, changed = text[len(form):], True
+        for size in range(min(longest, len(text) - 1), 1, -1):  # the longest written form first
+            if text[:size] in forms:
+                text, changed = text[size:], True
                 break
     # A place in parentheses is a qualifier (稻盛云(武威)智算中心); other parenthesised text (甘州段) stays.
     return _PAREN_GROUP.sub(lambda m: "" if _strip_places_whole(m.group(1)) else m.group(0), text)
@@ -142,6 +143,7 @@ def _place_set() -> frozenset[str]:
     return frozenset(_place_prefixes())
 
 
+@lru_cache(maxsize=1 << 16)  # names repeat across articles
 def _core_and_phase(name: str, phase: str | None) -> tuple[str, str]:
     text = name.translate(_QUOTES).translate(_PARENS).replace(" ", "")
     phases = _phase_re().findall(text)
@@ -199,6 +201,7 @@ def _place_of(code: str | None) -> tuple[str, str]:
     return division.province_code, division.code  # a county under its province (济源市) stands for itself
 
 
+@lru_cache(maxsize=1 << 16)
 def _name_place(name: str) -> str | None:
     """The most specific division the name itself states (稻盛云(武威)智算中心 is in 武威)."""
     best = None
