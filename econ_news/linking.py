@@ -6,7 +6,7 @@ or writes files; econ_news/catalog.py feeds it the published tables.
 
 Linking is conservative: a false merge hides a project, a missed one only shows it twice. Two rows are the
 same project only when they are in the same place (province, and prefecture where both know it), name
-compatible companies and investments, have the same phase and the same figures in their names (8吉瓦时 is
+compatible companies and investments (a row whose place is unknown links to nothing), have the same phase and the same figures in their names (8吉瓦时 is
 not 2吉瓦时), come from different articles, and their names agree once the place, phase and generic ending
 are removed (equal, one the start of the other, or near-equal by rapidfuzz). Rules and thresholds live in
 reference/linking.json.
@@ -240,7 +240,9 @@ def _name_score(a: str, b: str) -> float:
 
 
 def _compatible(a: _Key, b: _Key) -> bool:
-    if a.province != b.province:
+    # A row with no known place (none in its name, its article's title or figures) links to nothing:
+    # 高端装备制造产业园 alone could be anywhere.
+    if not a.province or a.province != b.province:
         return False
     if a.prefecture and b.prefecture and a.prefecture != b.prefecture:
         return False

@@ -147,3 +147,11 @@ def test_many_rows_of_one_place_with_common_words_link_in_bounded_time():
     assignment = assign(mentions)
     assert time.monotonic() - started < 120
     assert len(set(assignment.values())) == 3000  # the numbers tell them apart
+
+
+def test_rows_whose_place_is_unknown_link_to_nothing():
+    rows = [ProjectMention(f"p{i}", f"a{i}", "恒晟硅业年产5万吨高纯硅材料项目", published_date=date(2024, 1, i + 1))
+            for i in range(2)]  # no place in the name, and the articles say none
+    assert len(set(assign(rows).values())) == 2
+    placed = [replace(m, article_place="620700") for m in rows]
+    assert len(set(assign(placed).values())) == 1
