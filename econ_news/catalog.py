@@ -166,7 +166,11 @@ def write_project_tables(root: Path) -> tuple[int, int]:
 
 
 def _replace_file(path: Path, table: pa.Table) -> None:
+    """Write table to path through a hidden temporary name; an unchanged table leaves the file as it is (a
+    backfill of one source touches no file outside its partitions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_file() and pq.read_table(path).equals(table):
+        return
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         pq.write_table(table, tmp)

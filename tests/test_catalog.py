@@ -177,3 +177,13 @@ def test_metric_series_collapses_a_figure_reported_twice_and_keeps_kinds_apart(t
         ["2025-01-01", "actual", 3.2e9, 12.0, 2, [3.1e9, 3.2e9], 3, ["a1", "a2", "a3"]],  # the latest article's value
         ["2025-07-01", "actual", 1.0e9, None, 1, [1.0e9], 1, ["a2"]],
     ]
+
+
+def test_writing_the_catalog_again_over_the_same_tables_leaves_the_linked_files_alone(curated, tmp_path):
+    root, _ = curated
+    copy = tmp_path / "curated"
+    shutil.copytree(root, copy)
+    files = [copy / t / f"{t}.parquet" for t in LINKED_SCHEMAS]
+    before = [f.stat().st_ino for f in files]
+    assert write_catalog(copy) is not None
+    assert [f.stat().st_ino for f in files] == before
