@@ -187,3 +187,22 @@ def test_writing_the_catalog_again_over_the_same_tables_leaves_the_linked_files_
     before = [f.stat().st_ino for f in files]
     assert write_catalog(copy) is not None
     assert [f.stat().st_ino for f in files] == before
+
+
+def test_metric_series_keeps_a_projection_apart_when_figure_kind_is_written(tmp_path):
+    import pyarrow as pa
+
+    metrics = [Metric(mid, aid, "张掖经开区", "output_value", date(2025, 1, 1), date(2025, 12, 31), value, "CNY",
+                      None, "…", 0, 1) for mid, aid, value in (("m1", "a1", 5e8), ("m2", "a2", 5e8), ("m3", "a2", 9e9))]
+    articles = [Article(aid, f"data/raw/{aid}.txt", "0" * 64, 0, "t", date(2025, 3, 1), "stated", None, "text")
+                for aid in ("a1", "a2")]
+    table = to_table(metrics, METRICS_SCHEMA)
+    table = table.append_column("figure_kind", pa.array([None, "actual", "projection"], pa.string()))
+    for name, data in (("articles", to_table(articles, ARTICLES_SCHEMA)), ("metrics", table)):
+        (tmp_path / name).mkdir()
+        pq.write_table(data, tmp_path / name / "part-0.parquet")
+    write_duckdb(tmp_path)
+    rows = _duckdb(tmp_path / CATALOG_FILE, (
+        "print(json.dumps(con.execute(\"SELECT figure_kind, value, n_articles FROM metric_series "
+        "ORDER BY figure_kind\").fetchall()))"))
+    assert rows == [["actual", 5e8, 2], ["projection", 9e9, 1]]  # a null figure_kind reads as actual
