@@ -319,7 +319,11 @@ def assign(mentions: Iterable[ProjectMention], previous: dict[str, str] | None =
             master = masters[master_id]
             if m.article_id in master.articles or count < max(1, len(grams) // 2):
                 continue
-            score = max((_key_score(key, k) for k in master.keys if _compatible(key, k)), default=0.0)
+            # Compatible with every row the master has, not just the nearest: no chains (company A, no
+            # company, company B) that join what no two rows of it would.
+            if not all(_compatible(key, k) for k in master.keys):
+                continue
+            score = max(_key_score(key, k) for k in master.keys)
             if score > best_score or (score == best_score and score > 0 and master_id < best.master_id):
                 best, best_score = master, score
         if best is None:

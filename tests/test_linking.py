@@ -155,3 +155,15 @@ def test_rows_whose_place_is_unknown_link_to_nothing():
     assert len(set(assign(rows).values())) == 2
     placed = [replace(m, article_place="620700") for m in rows]
     assert len(set(assign(placed).values())) == 1
+
+
+def test_a_row_must_agree_with_every_row_of_a_project_not_just_the_nearest():
+    def row(pid, aid, name, company, day):
+        return ProjectMention(pid, aid, name, company=company, published_date=date(2024, day, 1),
+                              article_place="620700")
+
+    mentions = [row("a", "a1", "恒晟硅业5万吨高纯硅项目", "甘肃恒晟硅业有限公司", 1),
+                row("b", "a2", "恒晟硅业5万吨高纯硅项目", None, 2),  # joins a: no company to disagree
+                row("c", "a3", "恒晟硅业5万吨高纯硅项目", "张掖宏泰能源有限公司", 3)]  # agrees with b, not with a
+    assignment = assign(mentions)
+    assert assignment["a"] == assignment["b"] != assignment["c"]
