@@ -38,7 +38,6 @@ from econ_news.reference import load_json, read_text
 CATALOG_FILE = "econ_news.duckdb"
 DOCS_DIR = "_docs"
 PARQUET_TABLES = ("articles", "projects", "metrics", "quarantine", "rejects")
-HIVE_PARTITIONS = {"ingest_date": pa.string(), "source": pa.string()}
 log = logging.getLogger(__name__)
 
 PROJECT_MASTER_SCHEMA = pa.schema([
@@ -281,7 +280,7 @@ class _DocColumn:
     contract: bool
 
 
-def _doc_tables(root: Path | None = None) -> list[tuple[str, str, str, list[_DocColumn]]]:
+def _doc_tables() -> list[tuple[str, str, str, list[_DocColumn]]]:
     """(table, kind, description, columns) for every table of the dictionary, columns typed from the
     schemas in code (records.py, this module) and, for metric_series and the lookups, from the dictionary."""
     out = []
