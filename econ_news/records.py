@@ -278,6 +278,14 @@ SCHEMAS = {
     "quarantine": QUARANTINE_SCHEMA,
 }
 
+# Every field carries its description from the data dictionary (reference/columns.json) into the Parquet
+# files' schemas, so a reader of a bare file sees what each column means.
+from econ_news.dictionary import with_descriptions  # noqa: E402
+
+SCHEMAS = {name: with_descriptions(schema, name) for name, schema in SCHEMAS.items()}
+ARTICLES_SCHEMA, PROJECTS_SCHEMA, METRICS_SCHEMA, REJECTS_SCHEMA, QUARANTINE_SCHEMA = (
+    SCHEMAS[name] for name in ("articles", "projects", "metrics", "rejects", "quarantine"))
+
 
 def to_table(records: list, schema: pa.Schema, **extra: object) -> pa.Table:
     """Records as an Arrow table of the schema; columns the record type lacks are filled from extra

@@ -35,8 +35,25 @@ def main(argv: list[str] | None = None) -> int:
                                   "tcp://host:8786 (a Dask scheduler); default from $ECON_NEWS_TASK_RUNNER")
         command.add_argument("--dask-address", dest="task_runner", metavar="tcp://HOST:PORT", type=_dask_address,
                              help="the same as --task-runner tcp://HOST:PORT: run batch tasks on that Dask cluster")
+    export = commands.add_parser("export", help="write a table as CSV (UTF-8 with BOM) or xlsx for spreadsheets")
+    export.add_argument("--curated-dir", default="data/curated", help="the curated root (default: data/curated)")
+    export.add_argument("--table", default="metrics", help="articles, projects, metrics, project_master, "
+                        "metric_series, ... (default: metrics)")
+    export.add_argument("--format", choices=("csv", "xlsx"), default="csv", dest="fmt")
+    export.add_argument("--where", help="a DuckDB SQL predicate over the table's columns, e.g. "
+                                        "\"indicator = 'gdp' AND period_end >= DATE '2024-01-01'\"")
+    export.add_argument("--out", help="the file to write (default: ./<table>.<format>)")
     args = parser.parse_args(argv)
 
+    if args.command == "export":  # no Prefect: DuckDB over the published files
+        from econ_news.export import ExportError, export_table
+
+        try:
+            path, rows = export_table(args.curated_dir, args.table, args.fmt, args.where, args.out)
+        except ExportError as exc:
+            parser.exit(2, f"econ-news export: {exc}\n")
+        print(f"{rows} rows -> {path}")
+        return 0
     configure_environment()
     if args.command == "run":
         from flows.pipeline import run_pipeline

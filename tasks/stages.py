@@ -19,6 +19,7 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from econ_news import pipeline
+from econ_news.catalog import write_catalog
 from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
@@ -148,6 +149,7 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
         else:
             swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
     abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
+    write_catalog(curated_dir, get_run_logger())  # projects across articles, econ_news.duckdb, _docs/; never raises
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)
     return PublishResult(outcomes, report, quarantined, seconds)
