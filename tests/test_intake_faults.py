@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -251,7 +252,11 @@ def test_a_file_swapped_for_a_fifo_or_a_link_after_the_scan_is_not_read(tmp_path
     os.mkfifo(fifo)  # opened without O_NONBLOCK, this would wait for a writer forever
     link.unlink()
     os.symlink("/etc/passwd", link)
-    got = [read_raw_file(ref) for ref in refs]
+    got = []
+    reader = threading.Thread(target=lambda: got.extend(read_raw_file(ref) for ref in refs), daemon=True)
+    reader.start()
+    reader.join(timeout=60)  # a hang detector: the reads take milliseconds
+    assert not reader.is_alive(), "reading a file swapped for a FIFO hangs"
     assert all(isinstance(g, Reject) and g.reason == "not_regular_file" for g in got), got
     assert "FIFO" in got[0].detail and "link" in got[1].detail
 
