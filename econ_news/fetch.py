@@ -4,7 +4,10 @@ A raw file is either a plain file someone put in a folder, or a page the web fet
 with a sidecar (econ_news/sources/rawstore.py). The sidecar says where the bytes came from (the URL is the
 article's source_uri), which source fetched them and the date they landed; for a plain file the source is
 the folder's and the landing date is its modification date. That date and the source name are the Hive
-partition the file's rows go to.
+partition the file's rows go to, so a sidecar is believed only beside a file in the fetcher's own layout
+(named by its sha256) and only when its values can name a partition (econ_news/partitions.py).
+
+Only regular files inside the folder are read, never through a link and never waiting on a FIFO or device.
 
 A raw file that cannot be used becomes a Reject with a short reason code; it is never dropped silently.
 """
