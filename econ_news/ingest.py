@@ -69,20 +69,25 @@ class Inventory:
     rejected: list[tuple[RawFileRef, Reject]]
 
 
-def take_inventory(folders: list[tuple[str, Path]], raw_dir: Path | None, max_bytes: int, timezone: str
-                   ) -> Inventory:
+def take_inventory(folders: list[tuple[str, Path]], raw_dir: Path | None, max_bytes: int, timezone: str,
+                   folder_sidecars: bool = False) -> Inventory:
     """The landed pages under raw_dir/web (each attributed by its sidecar) and the files of each folder
     source (plain files attributed to the folder's source). A file reached through two roots counts once;
-    the same bytes in two files are a duplicate_content reject after the first."""
+    the same bytes in two files are a duplicate_content reject after the first.
+
+    folder_sidecars: also read the sidecars of landed pages inside the folders (`econ-news run` on a raw
+    store); a configured folder source's files are the folder's, whatever sidecar lies beside them.
+    """
     # Files in web/ carry a sidecar naming their source; a stray plain file put there by hand is local.
-    roots = ([(LOCAL_SOURCE, Path(raw_dir) / PAGES_DIR)] if raw_dir is not None else []) + list(folders)
+    roots = ([(LOCAL_SOURCE, Path(raw_dir) / PAGES_DIR, True)] if raw_dir is not None else []) \
+        + [(source, folder, folder_sidecars) for source, folder in folders]
     refs, rejected = [], []
     seen_paths: set[Path] = set()
     first_by_hash: dict[str, str] = {}
-    for source, folder in roots:
+    for source, folder, sidecars in roots:
         if not Path(folder).is_dir():
             continue
-        found, bad = scan_folder(folder, max_bytes, source, timezone)
+        found, bad = scan_folder(folder, max_bytes, source, timezone, sidecars)
         for ref, reject in bad:
             if _first_visit(ref, seen_paths):
                 rejected.append((ref, reject))

@@ -57,6 +57,8 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from econ_news.partitions import partition_problem
+
 STAGING_DIR = "_staging"
 LOCK_FILE = "_publish.lock"
 JOURNAL_SUFFIX = ".publishing.json"
@@ -74,7 +76,10 @@ WHOLE_OBJECT_PROTOCOLS = frozenset({"s3", "s3a", "gs", "gcs", "az", "abfs", "abf
 
 
 def partition_path(ingest_date: str, source: str) -> str:
-    """The Hive path of one partition: ingest_date=2025-11-22/source=gansu_daily."""
+    """The Hive path of one partition: ingest_date=2025-11-22/source=gansu_daily. The last guard against
+    a value that would lead out of the curated root (the values are checked where they come from too)."""
+    if problem := partition_problem(ingest_date, source):
+        raise ValueError(f"not a partition: {problem}")
     return f"{PARTITION_KEYS[0]}={ingest_date}/{PARTITION_KEYS[1]}={source}"
 
 

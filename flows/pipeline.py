@@ -18,7 +18,7 @@ from datetime import date, datetime, timezone
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
 
-from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, DEFAULT_TIMEZONE
+from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, DEFAULT_TIMEZONE, today_in
 from econ_news.ingest import PartitionWork
 from econ_news.sources.config import Config, FetchSettings, load_config
 from econ_news.sources.intake import FetchOutcome
@@ -112,7 +112,7 @@ def nightly(config_path: str = "sources.toml", batch_size: int = DEFAULT_BATCH_S
     _fetch_sources(config, summary)
     work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
                      config.timezone, reprocess=False, dates=None, sources=None)
-    _process(work, summary, batch_size, config.fetch.max_bytes, "merge")
+    _process(work, summary, batch_size, config.fetch.max_bytes, "merge", config.timezone)
     return summary
 
 
@@ -141,7 +141,8 @@ def backfill(start_date: date, end_date: date, sources: list[str] | None = None,
     summary = _new_summary("backfill", str(config.raw_dir), str(config.curated_dir))
     work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
                      config.timezone, reprocess=reprocess, dates=(start_date, end_date), sources=sources or None)
-    _process(work, summary, batch_size, config.fetch.max_bytes, "replace" if reprocess else "merge")
+    _process(work, summary, batch_size, config.fetch.max_bytes, "replace" if reprocess else "merge",
+             config.timezone)
     return summary
 
 
@@ -197,9 +198,11 @@ def _outcome(future, url: str, source: str) -> FetchOutcome:
 
 
 def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, max_file_bytes: int,
-             mode: str) -> None:
-    """Process every planned partition's inputs, stage them, check and publish, and record the run."""
-    curated_dir, run_id, today = summary.curated_dir, summary.run_id, date.today()
+             mode: str, zone: str = DEFAULT_TIMEZONE) -> None:
+    """Process every planned partition's inputs, stage them, check and publish, and record the run.
+
+    zone: the schedule's time zone; "today" (no article from the future) is its date, not the host's."""
+    curated_dir, run_id, today = summary.curated_dir, summary.run_id, today_in(zone)
     summary.files = sum(w.inputs for w in work)
     summary.partitions = [w.path for w in work]
     reports = []
@@ -226,7 +229,7 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
-    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode).result() \
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, today).result() \
         if work or mode == "tables" else None
     table_outcomes = published.outcomes if published else []
     if published:

@@ -15,14 +15,15 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
+import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from econ_news import pipeline
 from econ_news.catalog import write_catalog
 from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
-from econ_news.fetch import LOCAL_SOURCE, RawFileRef
-from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
+from econ_news.fetch import DEFAULT_TIMEZONE, LOCAL_SOURCE, RawFileRef, today_in
+from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, plan,
                               read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
 from econ_news.records import SCHEMAS
@@ -53,7 +54,7 @@ def _validator(expectations_dir: Path) -> Validator:
 @task(name="fetch-manifest", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
 def scan_folder_work(raw_dir: str, max_file_bytes: int, timezone: str) -> list[PartitionWork]:
     """Every file under raw_dir, by partition: a full run of one folder."""
-    inventory = take_inventory([(LOCAL_SOURCE, Path(raw_dir))], None, max_file_bytes, timezone)
+    inventory = take_inventory([(LOCAL_SOURCE, Path(raw_dir))], None, max_file_bytes, timezone, folder_sidecars=True)
     work = plan(inventory, {}, reprocess=True)
     _log_plan(work)
     return work
@@ -90,6 +91,11 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
     result = pipeline.process_refs(refs, max_file_bytes)
     staged = StagedRun(curated_dir, run_id, partition)
     report = stage_batch(result, staged, shared_validator(), part, run_id, today)
+    # The ledger lists the inputs whose bytes were read: one whose read failed (an EIO, a share gone for
+    # a moment, bytes changed since the scan) is recorded as a reject and read again by the next run.
+    unread = {r.sha256 for r in result.rejects if r.stage == "fetch"}
+    staged.write_part(LEDGER_TABLE, f"ledger-{part}",
+                      _ledger_rows({ref.sha256: ref.uri for ref in refs if ref.sha256 not in unread}, run_id))
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
                           {stage: round(s, 2) for stage, s in report.seconds.items()})
@@ -98,12 +104,20 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
 
 @task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
 def stage_rejects_and_ledger(work: PartitionWork, curated_dir: str, run_id: str, today: date) -> BatchReport:
-    """The partition's scan-time rejects, and its ledger rows: the raw inputs this run accounts for."""
+    """The partition's scan-time rejects, and their ledger rows (each batch adds those of the inputs it read)."""
     staged = StagedRun(curated_dir, run_id, work.path)
     report = stage_batch(pipeline.BatchResult(rejects=work.rejects), staged, shared_validator(), "scan", run_id,
                          today)
-    staged.write_part(LEDGER_TABLE, "ledger", ledger_table(work, run_id))
+    to_read = {ref.sha256 for ref in work.refs}
+    staged.write_part(LEDGER_TABLE, "ledger",
+                      _ledger_rows({sha: uri for sha, uri in work.ledger.items() if sha not in to_read}, run_id))
     return report
+
+
+def _ledger_rows(inputs: dict[str, str], run_id: str) -> pa.Table:
+    rows = sorted(inputs.items())
+    return pa.table({"sha256": [s for s, _ in rows], "source_uri": [u for _, u in rows],
+                     "run_id": [run_id] * len(rows)}, schema=LEDGER_SCHEMA)
 
 
 # How check_and_publish swaps the run in (see econ_news/store.py).
@@ -113,7 +127,8 @@ ABANDONED_STAGING_SECONDS = 24 * 3600
 
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
-def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> PublishResult:
+def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str,
+                      today: date | None = None) -> PublishResult:
     """Table-level expectations, then the atomic swap. On failure nothing is published.
 
     mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
@@ -136,11 +151,11 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             outcomes = check_tables(staged, shared_validator(), raw_files_seen)
     except Exception:
         # The report shows why the gate held; then nothing of this run remains.
-        _report(staged, curated_dir, run_id, raw_files_seen)
+        _report(staged, curated_dir, run_id, raw_files_seen, today)
         staged.discard()
         raise
     with pipeline.timed(seconds, "report"):
-        report = _report(staged, curated_dir, run_id, raw_files_seen)
+        report = _report(staged, curated_dir, run_id, raw_files_seen, today)
         quarantined = _quarantined_rows(staged)
     with pipeline.timed(seconds, "publish"):
         if mode == "tables":
@@ -169,12 +184,14 @@ class PublishResult:
     seconds: Counter  # CPU seconds of check-tables, report and publish
 
 
-def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> str | None:
+def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int, today: date | None = None
+            ) -> str | None:
     """Render the run's Data Docs (locally, then put under the curated root, which may be a URL); a report
     that cannot be rendered is logged, never fatal. Returns where its index.html is."""
     curated, folder = open_root(curated_dir), f"{REPORTS_DIR}/{run_id}"
     try:
-        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen, date.today())
+        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen,
+                     today or today_in(DEFAULT_TIMEZONE))
         curated.publish_folder(folder)
         for old in curated.subfolders(REPORTS_DIR)[:-REPORTS_KEPT]:
             curated.remove(f"{REPORTS_DIR}/{old}")

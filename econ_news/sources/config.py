@@ -6,7 +6,6 @@ to the file, so the nightly run finds the same folders whatever directory the se
 """
 from __future__ import annotations
 
-import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,9 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from econ_news.fetch import DEFAULT_MAX_FILE_BYTES
+from econ_news.partitions import SOURCE_NAME  # a source's name becomes a partition value
 
 SOURCE_KINDS = ("folder", "urls", "feed")
-# A source's name becomes a Hive partition value (source=NAME) and a form field value: keep it plain.
-SOURCE_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
 # The name `econ-news run --raw-dir` gives the folder it reads (it has no sources file).
 AD_HOC_SOURCE = "local"
 

@@ -20,9 +20,12 @@ import hashlib
 import json
 import os
 import re
+import stat
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+
+from econ_news.partitions import partition_problem
 
 PAGES_DIR = "web"
 FEEDS_DIR = "_feeds"
@@ -38,6 +41,8 @@ FEED_EXTENSIONS = {"application/rss+xml": ".xml", "application/atom+xml": ".xml"
 # knows its cards; trafilatura does not.
 HTML_MEDIA_TYPES = frozenset({"text/html", "application/xhtml+xml"})
 HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
+# A sidecar holds a URL, a date and some headers: a few KB. A larger one is not the fetcher's.
+MAX_SIDECAR_BYTES = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -70,13 +75,65 @@ def land(raw_dir: Path, area: str, data: bytes, extension: str, sidecar: dict) -
     return Landed(path, digest, new=new)
 
 
+class SidecarError(ValueError):
+    """A sidecar that cannot be trusted: damaged, not a regular file, or saying what the fetcher never says."""
+
+
 def read_sidecar(path: str | Path) -> dict | None:
-    """The sidecar of a raw file, or None for a plain file dropped into the raw folder by hand."""
-    sidecar = Path(str(path) + SIDECAR_SUFFIX)
+    """The sidecar of a raw file, or None for a plain file dropped into the raw folder by hand.
+
+    Read as a regular file only (never through a link, never waiting on a FIFO), at most
+    MAX_SIDECAR_BYTES; anything else raises SidecarError.
+    """
+    sidecar = str(path) + SIDECAR_SUFFIX
     try:
-        return json.loads(sidecar.read_text(encoding="utf-8"))
+        fd = os.open(sidecar, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise SidecarError(f"sidecar cannot be opened as a regular file: {exc.strerror}") from exc
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise SidecarError("sidecar is not a regular file")
+        data = fh.read(MAX_SIDECAR_BYTES + 1)
+    if len(data) > MAX_SIDECAR_BYTES:
+        raise SidecarError(f"sidecar larger than {MAX_SIDECAR_BYTES} bytes")
+    try:
+        meta = json.loads(data.decode("utf-8"))
+    except ValueError as exc:  # not UTF-8, not JSON
+        raise SidecarError(f"sidecar is not JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise SidecarError("sidecar is not a JSON object")
+    return meta
+
+
+def sidecar_problem(meta: dict, digest: str) -> str | None:
+    """Why a sidecar read beside the page named by digest cannot be trusted, or None.
+
+    Its source and ingest_date name the partition the page's rows go to (so they must be able to: no
+    `/`, no `..`, a real date), its URL becomes the rows' source_uri (text a table can hold).
+    """
+    if meta.get("sha256") != digest:
+        return f"sha256 {str(meta.get('sha256'))[:80]!r} is not the page's own ({digest})"
+    if problem := partition_problem(meta.get("ingest_date"), meta.get("source")):
+        return problem
+    if not isinstance(meta.get("final_url"), str) or not meta["final_url"]:
+        return "no final_url"
+    for key in ("final_url", "media_type", "charset"):
+        value = meta.get(key)
+        if value is not None and not isinstance(value, str):
+            return f"{key} is not text"
+        if isinstance(value, str) and not _is_utf8_text(value):
+            return f"{key} holds characters that are not text (lone surrogates)"
+    return None
+
+
+def _is_utf8_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
 
 
 def _write_once(path: Path, data: bytes) -> bool:
