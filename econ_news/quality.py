@@ -51,12 +51,44 @@ class RowValidation:
     outcomes: list[ExpectationOutcome] = field(default_factory=list)
 
 
+def unit_codes() -> list[str]:
+    """Every unit code the extractor can write: the codes of reference/units.json (amounts read them) and
+    the fixed units of count indicators (reference/indicators.json "indicator_units")."""
+    from econ_news.reference import load_json
+
+    codes = [code for code, _factor, _kind in load_json("units.json")["units"].values()]
+    codes += load_json("indicators.json")["indicator_units"].values()
+    return list(dict.fromkeys(codes))
+
+
+def status_codes() -> list[str]:
+    from econ_news.records import STATUS_CODES
+
+    return list(STATUS_CODES)
+
+
+# A suite names a code set as {"$vocabulary": name} instead of listing it: the set is read from where the
+# extractor takes its codes, so a code the extractor learns cannot be quarantined by a stale copy.
+VOCABULARIES = {"units": unit_codes, "statuses": status_codes}
+
+
 def load_suites(expectations_dir: Path) -> dict[str, dict]:
     suites = {}
     for path in sorted(Path(expectations_dir).glob("*.json")):
         suite = json.loads(path.read_text(encoding="utf-8"))
+        for expectation in suite["expectations"]:
+            expectation["kwargs"] = {k: _resolve_vocabulary(path, v) for k, v in expectation["kwargs"].items()}
         suites[suite["name"]] = suite
     return suites
+
+
+def _resolve_vocabulary(path: Path, value):
+    if not (isinstance(value, dict) and set(value) == {"$vocabulary"}):
+        return value
+    name = value["$vocabulary"]
+    if name not in VOCABULARIES:
+        raise ValueError(f"{path}: unknown vocabulary {name!r} (known: {', '.join(sorted(VOCABULARIES))})")
+    return VOCABULARIES[name]()
 
 
 # Gross industrial output (总产值) of a park or city is commonly 2-5 times its GDP, which is value added;
