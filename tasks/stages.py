@@ -162,17 +162,17 @@ REPORTS_KEPT = 30
 @dataclass
 class PublishResult:
     outcomes: list[ExpectationOutcome]
-    report: str | None  # the run's GX Data Docs index.html
+    report: str | None  # the run's validation report (index.html)
     quarantined: list[dict]  # the first quarantined rows: table, row_key, expectation, column, value, why
     seconds: Counter  # CPU seconds of check-tables, report and publish
 
 
 def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> str | None:
-    """Render the run's Data Docs (locally, then put under the curated root, which may be a URL); a report
-    that cannot be rendered is logged, never fatal. Returns where its index.html is."""
+    """Write the run's validation report, one self-contained page (locally, then put under the curated root,
+    which may be a URL); a report that cannot be written is logged, never fatal. Returns its index.html."""
     curated, folder = open_root(curated_dir), f"{REPORTS_DIR}/{run_id}"
     try:
-        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen, date.today())
+        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen)
         curated.publish_folder(folder)
         for old in curated.subfolders(REPORTS_DIR)[:-REPORTS_KEPT]:
             curated.remove(f"{REPORTS_DIR}/{old}")
