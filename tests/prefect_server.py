@@ -77,6 +77,7 @@ def econ_news_serve(api: str, env: dict, config: Path, folder: Path, extra_env: 
     """`econ-news serve --config config` as a subprocess. Yields (process, stdout path, stderr path)."""
     serve_env = {**env, "PREFECT_API_URL": api, "PYTHONPATH": str(REPO), "PREFECT_RUNNER_POLL_FREQUENCY": "1",
                  **(extra_env or {})}
+    folder.mkdir(parents=True, exist_ok=True)
     out, err = folder / "serve.out", folder / "serve.err"
     with open(out, "wb") as stdout, open(err, "wb") as stderr:
         served = subprocess.Popen([sys.executable, "-m", "flows.cli", "serve", "--config", str(config)],
