@@ -161,3 +161,23 @@ def test_alert_settings_are_checked_and_the_deadline_counts_from_the_schedule(tm
         path.write_text(f"[alerts]\n{bad}\n", encoding="utf-8")
         with pytest.raises(AlertConfigError, match=str(path)):
             load_alert_settings(path)
+
+
+def test_the_nightly_flow_times_out_after_the_setting(tmp_path):
+    """The timeout is on the flow itself: a served run imports flows.pipeline in a fresh process, which reads
+    the setting from the environment `serve` hands it."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import REPO
+
+    probe = "from flows.pipeline import nightly, backfill; print(nightly.timeout_seconds, backfill.timeout_seconds)"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    default = subprocess.run([sys.executable, "-c", probe], env={k: v for k, v in env.items()
+                                                                 if k != "ECON_NEWS_NIGHTLY_TIMEOUT_SECONDS"},
+                             capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert default == ["21600.0", "None"]
+    set_ = subprocess.run([sys.executable, "-c", probe], env={**env, "ECON_NEWS_NIGHTLY_TIMEOUT_SECONDS": "90"},
+                          capture_output=True, text=True, timeout=120, check=True).stdout.split()
+    assert set_ == ["90.0", "None"]
