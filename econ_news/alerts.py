@@ -13,14 +13,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from econ_news.sources.config import ConfigError
+
 QUARANTINE_HIGH_EVENT = "econ-news.run.quarantine-high"
 QUARANTINE_SHARE_THRESHOLD = 0.05
 NIGHTLY_DEADLINE_HOUR = 7
 TABLES = ("articles", "projects", "metrics")
 
 
-class AlertConfigError(ValueError):
-    """The [alerts] table says something that cannot be applied."""
+class AlertConfigError(ConfigError):
+    """The [alerts] table says something that cannot be applied (a ConfigError: the CLI reports it as one)."""
 
 
 @dataclass(frozen=True)

@@ -193,8 +193,8 @@ class Validator:
 
 def _static_kwargs(table: str, kwargs: dict) -> dict:
     """Fill the {"$PARAMETER": "columns"} placeholder with the table's schema columns (records.SCHEMAS, the
-    one place they are defined). The list is the same for every run, and GX's Data Docs cannot render a
-    column list given as a parameter."""
+    one place they are defined). The list is the same for every run, so it belongs to the suite, not to a
+    run's parameters."""
     from econ_news.records import SCHEMAS
 
     return {k: list(SCHEMAS[table].names) if v == {"$PARAMETER": "columns"} else v for k, v in kwargs.items()}

@@ -52,7 +52,10 @@ class _Runner(Runner):
 
     def handle_sigterm(self, *args, **kwargs) -> None:
         self._logger.info("SIGTERM received, stopping (the schedules stay active)")
-        loop = asyncio.get_running_loop()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not serving yet, or any more
+            raise KeyboardInterrupt from None
         loop.call_soon_threadsafe(lambda: loop.create_task(self.astop()))
 
 
