@@ -51,7 +51,8 @@ def build_automations(settings: AlertSettings, cron: str, nightly_id: UUID, back
                                  posture=Posture.Proactive, threshold=1,
                                  within=timedelta(seconds=deadline_seconds(cron, settings.nightly_deadline_hour))),
             actions=notify(f"econ-news: the nightly has not completed by {settings.nightly_deadline_hour:02d}:00",
-                           RUN_BODY)),
+                           "Flow run {{ flow_run.name }} of {{ flow.name }} ({{ deployment.name }}) did not "
+                           "complete in time.\nFlow run id: {{ flow_run.id }}")),
         AutomationCore(
             name=QUARANTINE_HIGH, description="A run quarantined more than [alerts] quarantine_share_threshold.",
             trigger=EventTrigger(match={"prefect.resource.id": "econ-news.run.*"}, expect={QUARANTINE_HIGH_EVENT},

@@ -51,11 +51,11 @@ def receiver():
     r.server.shutdown()
 
 
-def _config(tmp_path, alerts: str) -> object:
+def _config(tmp_path, alerts: str, cron: str = "0 2 * * *") -> object:
     shutil.copytree(SAMPLE_RAW, tmp_path / "samples")
     config = tmp_path / "sources.toml"
     config.write_text('[store]\nraw_dir = "raw"\ncurated_dir = "curated"\n'
-                      '[schedule]\ncron = "0 2 * * *"\ntimezone = "Asia/Shanghai"\n'
+                      f'[schedule]\ncron = "{cron}"\ntimezone = "Asia/Shanghai"\n'
                       '[[sources]]\nname = "samples"\nkind = "folder"\npath = "samples"\n' + alerts, encoding="utf-8")
     return config
 
@@ -81,9 +81,10 @@ def _automations(api: str) -> list[dict]:
 
 @pytest.mark.prefect_server_process
 def test_a_failed_run_and_a_high_quarantine_share_reach_the_webhook(tmp_path, receiver):
-    # The sample pages quarantine 1 row of about 120: over a 0.1% threshold.
-    config = _config(tmp_path, f'[alerts]\nwebhook_url = "{receiver.url}"\nnightly_deadline_hour = 6\n'
-                               f"quarantine_share_threshold = 0.001\n")
+    # The sample pages quarantine 1 row of about 120: over a 0.1% threshold. A nightly starting at 03:59 with
+    # a deadline at 04:00 has one minute to complete, so the deadline automation fires within the test.
+    config = _config(tmp_path, f'[alerts]\nwebhook_url = "{receiver.url}"\nnightly_deadline_hour = 4\n'
+                               f"quarantine_share_threshold = 0.001\n", cron="59 3 * * *")
     with prefect_server(tmp_path / "server") as (api, env, server_log):
         with econ_news_serve(api, env, config, tmp_path) as (_served, out, err):
             nightly = wait_for(lambda: deployment(api, "econ-news-nightly", "nightly"), 90, "the nightly deployment")
@@ -93,16 +94,16 @@ def test_a_failed_run_and_a_high_quarantine_share_reach_the_webhook(tmp_path, re
                                    else None, 60, "the automations\n" + text(err))
             assert set(automations) == {FAILED, LATE, QUARANTINE_HIGH}
             late = automations[LATE]["trigger"]
-            assert (late["posture"], late["within"], late["expect"]) == ("Proactive", 4 * 3600.0,
+            assert (late["posture"], late["within"], late["expect"]) == ("Proactive", 60.0,
                                                                          ["prefect.flow-run.Completed"])
             assert late["match_related"] == {"prefect.resource.id": [f"prefect.deployment.{nightly['id']}"]}
 
             dates = {"start_date": "2000-01-01", "end_date": "2100-01-01", "reprocess": True}
-            failing, state = _run_to_end(api, backfill["id"], {**dates, "config_path": str(tmp_path / "missing.toml")})
+            failing, state = _run_to_end(api, nightly["id"], {"config_path": str(tmp_path / "missing.toml")})
             assert state["type"] == "FAILED"
             posted = wait_for(lambda: receiver.matching(failing["name"]), 90,
                               "the failure notification\n" + text(server_log))
-            assert "Failed" in posted[0]["subject"] and "econ-news-backfill" in posted[0]["subject"]
+            assert "Failed" in posted[0]["subject"] and "econ-news-nightly" in posted[0]["subject"]
             assert posted[0]["sender"] == WEBHOOK_BLOCK
 
             run, state = _run_to_end(api, backfill["id"], {**dates, "config_path": str(config)})
@@ -124,6 +125,10 @@ def test_a_failed_run_and_a_high_quarantine_share_reach_the_webhook(tmp_path, re
             assert f"{payload['quarantined_rows']} of {payload['judged_rows']} rows" in posted[0]["body"]
             # The successful run did not notify as a failure.
             assert not receiver.matching(run["name"] + " of")
+            # The failed nightly never completed: a minute after it started, the deadline automation fires.
+            late_posts = wait_for(lambda: receiver.matching("has not completed by 04:00"), 240,
+                                  "the deadline notification\n" + text(server_log))
+            assert f"Flow run {failing['name']} of econ-news-nightly (nightly) did not complete" in late_posts[0]["body"]
 
 
 @pytest.mark.prefect_server_process
