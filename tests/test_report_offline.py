@@ -19,6 +19,7 @@ from pathlib import Path
 import pyarrow.dataset as pads
 import pytest
 
+from econ_news.records import SCHEMAS
 from econ_news.report import QuarantinedRow, RunReport, Verdict, render, row_summary
 from tests.conftest import REPO, SAMPLE_RAW
 
@@ -187,3 +188,27 @@ def test_headless_chromium_renders_the_verdicts_with_no_network(run, tmp_path):
     subprocess.run([*common, "--hide-scrollbars", "--window-size=1280,1600", f"--screenshot={shot}", page],
                    capture_output=True, timeout=180, check=True)
     assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and shot.stat().st_size > 20_000
+
+
+def test_a_run_stopped_by_the_gate_has_a_report_that_says_why(tmp_path):
+    """Duplicate article keys fail a table-level expectation: the page's verdict is FAIL, with that
+    expectation, its count and the duplicated key."""
+    import pyarrow as pa
+
+    from econ_news.curate import write_report
+    from econ_news.quality import Validator
+    from econ_news.store import StagedRun
+    from tests.conftest import REPO
+    from tests.test_quality import GOOD
+
+    staged = StagedRun(tmp_path / "curated", "gate-run")
+    rows = [dict(GOOD["articles"], article_id=i) for i in ("a1", "a2", "a1")]
+    staged.write_part("articles", "00000", pa.Table.from_pylist(rows, schema=SCHEMAS["articles"]))
+    index = write_report(staged, Validator(REPO / "expectations"), tmp_path / "report", raw_files_seen=3)
+    html = index.read_text(encoding="utf-8")
+    assert 'id="overall" class="overall fail"' in html and "nothing of this run is published" in html
+    failed = [(t, level, e, c, n) for t, verdict, level, e, c, n in _verdict_rows(html) if verdict == "FAIL"]
+    assert failed == [("articles", "table", "expect_column_values_to_be_unique", "article_id", 2)]
+    assert "a1" in html.split('<section id="articles">')[1].split("</section>")[0]
+    assert references(html) == [] and not URL.search(html)
+    assert [p.name for p in (tmp_path / "report").iterdir()] == ["index.html"]
