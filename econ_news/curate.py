@@ -134,7 +134,7 @@ def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_fi
     rows with their reasons, rejects by reason and the run's counts. Returns its index.html."""
     from datetime import datetime, timezone
 
-    from econ_news.report import QuarantinedRow, RunReport, render, row_summary
+    from econ_news.report import SAMPLE_VALUES, QuarantinedRow, RunReport, render, row_summary
 
     quarantine = _quarantine_columns(staged)
     failing = _failing_rows(quarantine)
@@ -142,7 +142,7 @@ def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_fi
     values: dict[tuple, list[str]] = {}
     for row in sample:
         seen = values.setdefault((row["table"], row["expectation"], row["column"], row["why"] or ""), [])
-        if row["value"] is not None and row["value"] not in seen and len(seen) < 8:
+        if row["value"] is not None and row["value"] not in seen and len(seen) < SAMPLE_VALUES:
             seen.append(row["value"])
     verdicts = []
     for name, suite in validator.suites.items():
@@ -173,7 +173,7 @@ def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_fi
         rows_written={name: _count_rows(staged, name) for name in KEYS},
         rows_quarantined={name: pc.count_distinct(quarantine.filter(pc.equal(quarantine["table"], name))["row_key"])
                           .as_py() for name in KEYS},
-        rejects=dict(Counter(rejects.to_pylist())) if rejects is not None else {},
+        rejects={r["values"]: r["counts"] for r in pc.value_counts(rejects).to_pylist()} if rejects is not None else {},
         verdicts=verdicts, quarantined=quarantined,
         generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
     site_dir = Path(site_dir)
