@@ -15,8 +15,7 @@ import pyarrow.compute as pc
 
 from econ_news.pipeline import BatchResult, timed
 from econ_news.quality import (PLAUSIBILITY_COLUMN, ExpectationOutcome, TableValidationError, Validator,
-                               add_plausibility_column, add_project_plausibility_column,
-                               rows_from_quarantine)
+                               add_plausibility_column, add_project_plausibility_column)
 from econ_news.records import SCHEMAS, TABLE_KEYS, to_table
 from econ_news.store import StagedRun
 
@@ -123,40 +122,124 @@ def check_tables(staged: StagedRun, validator: Validator, raw_files_seen: int) -
     return outcomes
 
 
-# Data Docs show this many clean rows per table and this many quarantined rows in all: enough to read the
-# suite's verdicts (the quarantine table has every row), small enough that a backfill of a million rows
-# renders in seconds and in bounded memory.
-REPORT_SAMPLE_ROWS = 2000
+# The report reads this many quarantined rows for its samples (the counts are the whole run's) and lists
+# this many per table: a backfill of a million rows still renders in seconds and in bounded memory.
 REPORT_QUARANTINE_ROWS = 10000
+REPORT_QUARANTINED_SHOWN = 100
 
 
-def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_files_seen: int, today: date) -> Path:
-    """GX Data Docs of this run: each table's row suite on (up to REPORT_QUARANTINE_ROWS) quarantined rows plus
-    a sample of clean rows, and its table-level suite. Returns the site's index.html."""
-    quarantine = _head(staged, "quarantine", REPORT_QUARANTINE_ROWS).to_pandas() \
-        if (staged.dir / "quarantine").exists() else pd.DataFrame(columns=SCHEMAS["quarantine"].names)
-    frames = {}
+def write_report(staged: StagedRun, validator: Validator, site_dir: Path, raw_files_seen: int) -> Path:
+    """The run's validation report, one self-contained page (econ_news.report): every expectation of every
+    suite with its verdict on this run, the failing-row counts and sample values, a sample of quarantined
+    rows with their reasons, rejects by reason and the run's counts. Returns its index.html."""
+    from datetime import datetime, timezone
+
+    from econ_news.report import SAMPLE_VALUES, QuarantinedRow, RunReport, render, row_summary
+
+    quarantine = _quarantine_columns(staged)
+    failing = _failing_rows(quarantine)
+    sample = _head(staged, "quarantine", REPORT_QUARANTINE_ROWS).to_pylist() if len(quarantine) else []
+    values: dict[tuple, list[str]] = {}
+    for row in sample:
+        seen = values.setdefault((row["table"], row["expectation"], row["column"], row["why"] or ""), [])
+        if row["value"] is not None and row["value"] not in seen and len(seen) < SAMPLE_VALUES:
+            seen.append(row["value"])
+    verdicts = []
+    for name, suite in validator.suites.items():
+        for e in suite["expectations"]:
+            meta = e.get("meta") or {}
+            if meta.get("level", "row") != "row":
+                continue
+            column = e["kwargs"].get("column") or e["kwargs"].get("column_A")
+            key = (name, e["type"], column, meta.get("why", ""))
+            verdicts.append(_verdict(name, "row", e, failing.get(key, 0) == 0, failing.get(key, 0), values.get(key, [])))
     for name, (frame, parameters) in table_level_frames(staged, raw_files_seen).items():
-        schema = SCHEMAS[name]
-        sample = _head(staged, name, REPORT_SAMPLE_ROWS).select(schema.names).to_pandas()
-        if name == "metrics":
-            sample = add_plausibility_column(sample)
-        elif name == "projects":
-            sample = sample.assign(**{PLAUSIBILITY_COLUMN: True})  # judged with its batch when staged
-        restored = rows_from_quarantine(quarantine, name, schema)
-        parts = [f for f in (restored, sample) if len(f)]
-        row_frame = pd.concat(parts, ignore_index=True) if parts else sample
-        frames[(name, "row")] = (row_frame, {"today": today, "article_ids": None})
-        frames[(name, "table")] = (frame, parameters)
-    # The row suites check that a row's article is among the run's clean articles: the ids of the rows
-    # shown are looked up in the staged articles (not every id of the run held as Python strings).
-    shown = set().union(*(f["article_id"].dropna() for (_, level), (f, _) in frames.items() if level == "row"))
-    staged_ids = staged.read("articles", columns=["article_id"]).column("article_id")
-    article_ids = staged_ids.filter(pc.is_in(staged_ids, value_set=pa.array(sorted(shown), pa.string()))).to_pylist()
-    for (name, level), (frame, parameters) in frames.items():
-        if level == "row":
-            parameters["article_ids"] = article_ids
-    return validator.render_data_docs(site_dir, frames)
+        suite = {(e["type"], e["kwargs"].get("column")): e for e in validator.suites[name]["expectations"]
+                 if (e.get("meta") or {}).get("level") == "table"}
+        for outcome in validator.validate_table(name, frame, parameters):
+            e = suite[(outcome.expectation, outcome.column)]
+            verdicts.append(_verdict(name, "table", e, outcome.success, outcome.unexpected_count,
+                                     [outcome.detail] if outcome.detail else []))
+    shown: Counter = Counter()
+    quarantined = []
+    for row in sample:
+        if shown[row["table"]] < REPORT_QUARANTINED_SHOWN:
+            shown[row["table"]] += 1
+            quarantined.append(QuarantinedRow(row["table"], row["row_key"], row["expectation"], row["column"],
+                                              row["value"], row["why"] or "", row_summary(_json(row["row_json"]))))
+    rejects = _read_column(staged, "rejects", "reason")
+    report = RunReport(
+        run_id=staged.run_id, raw_files_seen=raw_files_seen,
+        rows_written={name: _count_rows(staged, name) for name in KEYS},
+        rows_quarantined={name: pc.count_distinct(quarantine.filter(pc.equal(quarantine["table"], name))["row_key"])
+                          .as_py() for name in KEYS},
+        rejects={r["values"]: r["counts"] for r in pc.value_counts(rejects).to_pylist()} if rejects is not None else {},
+        verdicts=verdicts, quarantined=quarantined,
+        generated_at=datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC"))
+    site_dir = Path(site_dir)
+    site_dir.mkdir(parents=True, exist_ok=True)
+    index = site_dir / "index.html"
+    # Readers never see half a page: written beside, then renamed over.
+    partial = site_dir / ".index.html.partial"
+    partial.write_text(render(report), encoding="utf-8")
+    partial.replace(index)
+    return index
+
+
+def _verdict(table: str, level: str, expectation: dict, success: bool, failing: int, samples: list[str]):
+    from econ_news.report import Verdict
+
+    kwargs = expectation["kwargs"]
+    arguments = ", ".join(f"{k}={_argument(v)}" for k, v in kwargs.items() if k not in ("column", "column_A"))
+    meta = expectation.get("meta") or {}
+    return Verdict(table, level, expectation["type"], kwargs.get("column") or kwargs.get("column_A"), arguments,
+                   meta.get("why", ""), success, failing, samples)
+
+
+def _argument(value) -> str:
+    if isinstance(value, dict) and "$PARAMETER" in value:
+        return f"<this run's {value['$PARAMETER']}>"
+    if isinstance(value, list) and len(value) > 12:
+        return repr(value[:12])[:-1] + f", … {len(value)} in all]"
+    return repr(value)
+
+
+def _json(text: str | None) -> dict:
+    import json
+
+    try:
+        value = json.loads(text or "{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _quarantine_columns(staged: StagedRun) -> pa.Table:
+    if not (staged.dir / "quarantine").exists():
+        return pa.table({c: pa.array([], pa.string()) for c in ("table", "row_key", "expectation", "column", "why")})
+    return staged.read("quarantine", columns=["table", "row_key", "expectation", "column", "why"])
+
+
+def _failing_rows(quarantine: pa.Table) -> dict[tuple, int]:
+    """Distinct rows quarantined per (table, expectation, column, why): the key a suite's expectation has."""
+    if not len(quarantine):
+        return {}
+    why = pc.fill_null(quarantine["why"], "")
+    grouped = quarantine.set_column(quarantine.schema.get_field_index("why"), "why", why) \
+        .group_by(["table", "expectation", "column", "why"]).aggregate([("row_key", "count_distinct")])
+    return {(r["table"], r["expectation"], r["column"], r["why"]): r["row_key_count_distinct"]
+            for r in grouped.to_pylist()}
+
+
+def _read_column(staged: StagedRun, name: str, column: str) -> pa.ChunkedArray | None:
+    return staged.read(name, columns=[column]).column(column) if (staged.dir / name).exists() else None
+
+
+def _count_rows(staged: StagedRun, name: str) -> int:
+    import pyarrow.dataset as pads
+
+    folder = staged.dir / name
+    return pads.dataset(str(folder), format="parquet", partitioning="hive").count_rows() if folder.exists() else 0
 
 
 def _head(staged: StagedRun, name: str, rows: int) -> pa.Table:

@@ -207,45 +207,6 @@ class Validator:
         clean = df.drop(index=list(failed_rows)).reset_index(drop=True)
         return RowValidation(clean, pd.DataFrame(quarantine, columns=QUARANTINE_COLUMNS), outcomes)
 
-    def render_data_docs(self, site_dir: Path, frames: dict[tuple[str, str], tuple[pd.DataFrame, dict]]) -> Path:
-        """Validate report frames through GX checkpoints whose action renders Data Docs into site_dir.
-
-        frames maps (table, level) to the frame to show and its expectation parameters: for "row", the run's
-        quarantined rows restored to their types plus a bounded sample of clean rows; for "table", the frame
-        the table-level gate saw. Returns the site's index.html.
-        """
-        import great_expectations as gx
-
-        site_dir = Path(site_dir).resolve()  # GX's filesystem store accepts only absolute paths
-        site_name = "run-" + site_dir.name
-        with self._lock:
-            self.context.add_data_docs_site(site_name=site_name, site_config={
-                "class_name": "SiteBuilder",
-                "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(site_dir)},
-                "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
-            })
-            try:
-                for (table, level), (frame, parameters) in frames.items():
-                    suite = self._registered_suite(table, level)
-                    name = f"{site_name}-{table}-{level}"
-                    definition = self.context.validation_definitions.add(
-                        gx.ValidationDefinition(name=name, data=self._batch_definitions[table], suite=suite))
-                    checkpoint = self.context.checkpoints.add(gx.Checkpoint(
-                        name=name, validation_definitions=[definition], result_format="SUMMARY",
-                        actions=[gx.checkpoint.UpdateDataDocsAction(name="data-docs", site_names=[site_name])]))
-                    checkpoint.run(batch_parameters={"dataframe": frame.reset_index(drop=True)},
-                                   expectation_parameters=parameters)
-            finally:
-                self.context.delete_data_docs_site(site_name)
-        return site_dir / "index.html"
-
-    def _registered_suite(self, table: str, level: str):
-        name = f"{table}.{level}"
-        try:
-            return self.context.suites.get(name)
-        except Exception:  # noqa: BLE001 - GX raises its own not-found error type across versions
-            return self.context.suites.add(self._gx_suites[(table, level)])
-
     def validate_table(self, table: str, df: pd.DataFrame, parameters: dict) -> list[ExpectationOutcome]:
         result = self._run(table, "table", df, parameters)
         outcomes = []
@@ -264,33 +225,11 @@ class Validator:
 
 def _static_kwargs(table: str, kwargs: dict) -> dict:
     """Fill the {"$PARAMETER": "columns"} placeholder with the table's schema columns (records.SCHEMAS, the
-    one place they are defined). The list is the same for every run, and GX's Data Docs cannot render a
-    column list given as a parameter."""
+    one place they are defined). The list is the same for every run, so it belongs to the suite, not to a
+    run's parameters."""
     from econ_news.records import SCHEMAS
 
     return {k: list(SCHEMAS[table].names) if v == {"$PARAMETER": "columns"} else v for k, v in kwargs.items()}
-
-
-def rows_from_quarantine(quarantine: pd.DataFrame, table: str, schema) -> pd.DataFrame:
-    """The quarantined rows of one table, restored from row_json to their Arrow types (one row per row)."""
-    import pyarrow as pa
-
-    records = [json.loads(j) for j in quarantine.loc[quarantine["table"] == table]
-               .drop_duplicates("row_key")["row_json"]]
-    frame = pd.DataFrame(records, columns=list(dict.fromkeys(schema.names + [PLAUSIBILITY_COLUMN])))
-    for field_ in schema:
-        column = frame[field_.name]
-        if pa.types.is_floating(field_.type) or pa.types.is_integer(field_.type):
-            frame[field_.name] = pd.to_numeric(column, errors="coerce")
-        elif pa.types.is_date(field_.type):
-            frame[field_.name] = pd.to_datetime(column, errors="coerce").dt.date
-        elif pa.types.is_boolean(field_.type):
-            frame[field_.name] = column.map({"True": True, "False": False})
-    if table in ("metrics", "projects"):
-        frame[PLAUSIBILITY_COLUMN] = frame[PLAUSIBILITY_COLUMN].map({"True": True, "False": False})
-    else:
-        frame = frame.drop(columns=[PLAUSIBILITY_COLUMN])
-    return frame
 
 
 def _key(df: pd.DataFrame, columns: list[str]) -> pd.Series:

@@ -24,7 +24,9 @@ from econ_news.sources.config import Config, FetchSettings, load_config
 from econ_news.sources.intake import FetchOutcome
 from econ_news.sources.web import Robots, origin_of
 from econ_news.store import open_root
+from flows.alerts import emit_if_quarantine_high
 from flows.runners import build_task_runner
+from flows.settings import nightly_timeout_seconds
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
 from tasks.stages import (check_and_publish, plan_work, process_batch, scan_folder_work,
                           stage_rejects_and_ledger)
@@ -52,7 +54,7 @@ class RunSummary:
     fetched: dict = field(default_factory=dict)  # URLs by fetch outcome
     fetch_problems: list = field(default_factory=list)  # [url, outcome, detail] of URLs not fetched
     expectations: list = field(default_factory=list)  # [table, expectation, column, level, success, unexpected]
-    report: str | None = None  # GX Data Docs of this run (index.html)
+    report: str | None = None  # the run's validation report (index.html)
     quarantined_rows: list = field(default_factory=list)  # the first quarantined rows, for the artifact
     stage_seconds: dict = field(default_factory=dict)  # CPU seconds per stage, summed over batches
     started_at: str = ""
@@ -99,7 +101,8 @@ def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated",
     return summary
 
 
-@flow(name="econ-news-nightly", log_prints=False, task_runner=build_task_runner())
+@flow(name="econ-news-nightly", log_prints=False, task_runner=build_task_runner(),
+      timeout_seconds=nightly_timeout_seconds())
 def nightly(config_path: str = "sources.toml", batch_size: int = DEFAULT_BATCH_SIZE) -> RunSummary:
     """Fetch every configured source into the raw store, then process the raw inputs not yet in the tables.
 
@@ -229,7 +232,7 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
-    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, today).result() \
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode).result() \
         if work or mode == "tables" else None
     table_outcomes = published.outcomes if published else []
     if published:
@@ -242,6 +245,7 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
                              for o in table_outcomes]
     summary.finished_at = datetime.now(timezone.utc).isoformat()
     _record_run(summary)
+    emit_if_quarantine_high(summary)
     create_markdown_artifact(key=f"econ-news-{summary.kind}-summary", markdown=_markdown(summary),
                              description="Counts per table and validation outcomes of this run")
 
@@ -269,7 +273,7 @@ def _markdown(summary: RunSummary) -> str:
         f"| fetch outcome | urls |\n|---|---|\n{fetched}",
         f"| url not fetched | outcome | detail |\n|---|---|---|\n{problems}" if problems else "",
         f"| table | rows written | rows quarantined |\n|---|---|---|\n{counts}",
-        f"Validation report (GX Data Docs): `{summary.report}`" if summary.report else "",
+        f"Validation report: `{summary.report}`" if summary.report else "",
         f"| quarantined from | row key | expectation | column | value | why |\n|---|---|---|---|---|---|\n{quarantined}"
         if quarantined else "",
         f"| rejected input reason | files |\n|---|---|\n{rejects}",

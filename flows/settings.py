@@ -24,3 +24,12 @@ def configure_environment() -> None:
     """Set the no-telemetry defaults. Call before importing prefect."""
     for key, value in PREFECT_ENVIRONMENT.items():
         os.environ.setdefault(key, value)
+
+
+# The nightly flow is stopped (state TimedOut, a Failed state that alerts) after this long; the next night
+# starts clean. An operator can set ECON_NEWS_NIGHTLY_TIMEOUT_SECONDS for `econ-news serve`.
+NIGHTLY_TIMEOUT_SECONDS = 6 * 3600
+
+
+def nightly_timeout_seconds() -> float:
+    return float(os.environ.get("ECON_NEWS_NIGHTLY_TIMEOUT_SECONDS", NIGHTLY_TIMEOUT_SECONDS))

@@ -22,7 +22,7 @@ from prefect.cache_policies import NO_CACHE
 from econ_news import pipeline
 from econ_news.catalog import write_catalog
 from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
-from econ_news.fetch import DEFAULT_TIMEZONE, LOCAL_SOURCE, RawFileRef, today_in
+from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, plan,
                               read_ledger, take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
@@ -127,8 +127,7 @@ ABANDONED_STAGING_SECONDS = 24 * 3600
 
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
-def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str,
-                      today: date | None = None) -> PublishResult:
+def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> PublishResult:
     """Table-level expectations, then the atomic swap. On failure nothing is published.
 
     mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
@@ -151,11 +150,11 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             outcomes = check_tables(staged, shared_validator(), raw_files_seen)
     except Exception:
         # The report shows why the gate held; then nothing of this run remains.
-        _report(staged, curated_dir, run_id, raw_files_seen, today)
+        _report(staged, curated_dir, run_id, raw_files_seen)
         staged.discard()
         raise
     with pipeline.timed(seconds, "report"):
-        report = _report(staged, curated_dir, run_id, raw_files_seen, today)
+        report = _report(staged, curated_dir, run_id, raw_files_seen)
         quarantined = _quarantined_rows(staged)
     with pipeline.timed(seconds, "publish"):
         if mode == "tables":
@@ -179,19 +178,17 @@ REPORTS_KEPT = 30
 @dataclass
 class PublishResult:
     outcomes: list[ExpectationOutcome]
-    report: str | None  # the run's GX Data Docs index.html
+    report: str | None  # the run's validation report (index.html)
     quarantined: list[dict]  # the first quarantined rows: table, row_key, expectation, column, value, why
     seconds: Counter  # CPU seconds of check-tables, report and publish
 
 
-def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int, today: date | None = None
-            ) -> str | None:
-    """Render the run's Data Docs (locally, then put under the curated root, which may be a URL); a report
-    that cannot be rendered is logged, never fatal. Returns where its index.html is."""
+def _report(staged: StagedRun, curated_dir: str, run_id: str, raw_files_seen: int) -> str | None:
+    """Write the run's validation report, one self-contained page (locally, then put under the curated root,
+    which may be a URL); a report that cannot be written is logged, never fatal. Returns its index.html."""
     curated, folder = open_root(curated_dir), f"{REPORTS_DIR}/{run_id}"
     try:
-        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen,
-                     today or today_in(DEFAULT_TIMEZONE))
+        write_report(staged, shared_validator(), curated.local_folder(folder), raw_files_seen)
         curated.publish_folder(folder)
         for old in curated.subfolders(REPORTS_DIR)[:-REPORTS_KEPT]:
             curated.remove(f"{REPORTS_DIR}/{old}")

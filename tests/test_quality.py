@@ -3,14 +3,12 @@ good one. Row-level failures go to quarantine; table-level failures raise before
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from econ_news.quality import (PLAUSIBILITY_COLUMN, Validator, add_plausibility_column,
-                                add_project_plausibility_column, load_suites,
-                                rows_from_quarantine)
+                                add_project_plausibility_column, load_suites)
 from econ_news.records import SCHEMAS, TABLE_KEYS as KEYS
 from tests.conftest import REPO
 
@@ -148,23 +146,6 @@ def test_table_level_duplicate_keys_and_schema_drift_fail(validator):
     empty = _frame("articles").iloc[0:0]
     outcomes = {o.expectation: o.success for o in validator.validate_table("articles", empty, params)}
     assert outcomes["expect_table_row_count_to_be_between"] is False
-
-
-def test_data_docs_render_the_quarantined_rows(validator, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # a relative site folder, as `econ-news run --curated-dir data/curated` gives
-
-    bad = _frame("metrics", yoy_pct=4500.0)
-    checked = validator.validate_rows("metrics", bad, {"today": TODAY, "article_ids": ["a1"]}, "metric_id", "r")
-    restored = rows_from_quarantine(checked.quarantine, "metrics", SCHEMAS["metrics"])
-    assert restored.loc[0, "yoy_pct"] == 4500.0 and restored.loc[0, "period_start"] == date(2025, 1, 1)
-    frames = {("metrics", "row"): (pd.concat([restored, _frame("metrics")], ignore_index=True),
-                                   {"today": TODAY, "article_ids": ["a1"]}),
-              ("articles", "table"): (_frame("articles"), {"columns": SCHEMAS["articles"].names, "min_articles": 1})}
-    index = validator.render_data_docs(Path("_reports") / "run-1", frames)
-    assert index.exists() and index.is_relative_to(tmp_path)
-    pages = [p.read_text(encoding="utf-8") for p in (tmp_path / "_reports" / "run-1").rglob("*.html") if p != index]
-    assert any("expect_column_values_to_be_between" in p or "values must be" in p.lower() for p in pages)
-    assert any("4500" in p for p in pages), "the offending value is shown"
 
 
 def _stage_articles(staged, ids_per_part: list[list[str]]) -> None:
