@@ -199,12 +199,14 @@ path = "samples"
 [[sources]]
 name = "zhangye"
 kind = "urls"
+allow_private = true          # the test site is on 127.0.0.1, which sources may reach only when they say so
 urls = ["{site_url('/news/gbk.html')}", "{site_url('/news/flaky.html')}", "{site_url('/news/slow.html')}",
         "{site_url('/news/gone.html')}", "{site_url('/private/secret.html')}"]
 
 [[sources]]
 name = "zhangye_feed"
 kind = "feed"
+allowed_hosts = ["127.0.0.1"]  # naming the address lets this source reach it (and nothing else private)
 url = "{site_url('/feed.xml')}"
 """, encoding="utf-8")
     return path
