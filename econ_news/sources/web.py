@@ -385,10 +385,10 @@ def _exchange(client: Client, policy: AddressPolicy, url: str, current: str, hea
         return Response("unreachable", url, current, detail=str(exc))
     except BlockedAddress as exc:
         return Response("blocked_address", url, current, detail=str(exc))
-    except DeadlineExceeded as exc:
-        raise TransientFetchError(f"{url}: not complete within the request deadline "
-                                  f"({REQUEST_DEADLINE_FACTOR * settings.timeout_seconds:g} s)") from exc
     except httpcore.TimeoutException as exc:
+        if time.monotonic() >= _current.deadline:
+            raise TransientFetchError(f"{url}: not complete within the request deadline "
+                                      f"({REQUEST_DEADLINE_FACTOR * settings.timeout_seconds:g} s)") from exc
         raise TransientFetchError(f"{url}: timed out ({type(exc).__name__})") from exc
     except (httpcore.NetworkError, httpcore.ProtocolError, httpcore.UnsupportedProtocol, OSError) as exc:
         raise TransientFetchError(f"{url}: {type(exc).__name__}: {exc}") from exc
@@ -478,6 +478,8 @@ def _inflate(chunks: Iterator[bytes], coding: str, limit: int) -> Iterator[bytes
                 decompressor = zlib.decompressobj(_wbits(coding, data))
             elif not data and len(out) < INFLATE_STEP:
                 break  # this chunk is used up and nothing more is pending
+    if decompressor is not None and not decompressor.eof:
+        raise zlib.error(f"{coding} stream ends before its end")
 
 
 def _wbits(coding: str, first: bytes) -> int:
