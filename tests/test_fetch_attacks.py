@@ -300,3 +300,45 @@ url = "{site.url('/feed.xml')}"
     assert summary.fetched["landed"] == 11 and summary.fetched["over_feed_cap"] == 2
     assert sum(site.hits[f"/news/p{i}.html"] for i in range(10, 12)) == 0
     assert summary.written.get("articles", 0) >= 1
+
+
+def test_https_connects_to_the_checked_address_and_verifies_the_hosts_name(tmp_path):
+    """The socket goes to the address that was checked; TLS still sends and verifies the name."""
+    import datetime
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(days=1))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_pem = cert.public_bytes(serialization.Encoding.PEM)
+    (tmp_path / "cert.pem").write_bytes(cert_pem)
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                                         serialization.PrivateFormat.PKCS8,
+                                                         serialization.NoEncryption()))
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    trusting = ssl.create_default_context(cadata=cert_pem.decode())
+    with PageServer({"/a.html": Route(_page())}) as site:
+        site.httpd.socket = server_context.wrap_socket(site.httpd.socket, server_side=True)
+        port = site.httpd.server_address[1]
+        client = web.Client(SETTINGS, ssl_context=trusting)
+        limiter = web.HostLimiter(2, 100.0)
+        policy = web.AddressPolicy.of(allow_private=True)
+        got = fetch_page(client, f"https://localhost:{port}/a.html", "s", SETTINGS, limiter,
+                         web.Robots("x", None), tmp_path / "raw", ZONE, policy)
+        assert got.outcome == "landed"
+        # By address, the certificate (made out to localhost) does not match: the name is what TLS checks.
+        with pytest.raises(web.TransientFetchError, match="(?i)certificate"):
+            fetch_page(client, f"https://127.0.0.1:{port}/a.html", "s", SETTINGS, limiter, web.Robots("x", None),
+                       tmp_path / "raw", ZONE, policy)

@@ -272,11 +272,12 @@ class Client:
     """HTTP/1.1 connections, one pool per address policy (a connection checked for one source is not lent
     to another), shared by all fetch threads of a process."""
 
-    def __init__(self, settings: FetchSettings):
+    def __init__(self, settings: FetchSettings, ssl_context: ssl.SSLContext | None = None):
         self.user_agent = settings.user_agent
         self.timeout = settings.timeout_seconds
         self.max_connections = settings.fetch_workers
-        self._ssl = ssl.create_default_context(cafile=certifi.where())
+        # The connection goes to a checked address; TLS still names the host (SNI, certificate check).
+        self._ssl = ssl_context or ssl.create_default_context(cafile=certifi.where())
         self._pools: dict[AddressPolicy, httpcore.ConnectionPool] = {}
         self._lock = threading.Lock()
 
