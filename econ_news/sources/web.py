@@ -181,7 +181,7 @@ class HostLimiter:
 _current = threading.local()
 # Name resolution cannot be interrupted: it runs here, and a lookup that outlives its request's deadline
 # is left to finish on its own (a few threads at most).
-_resolver = ThreadPoolExecutor(max_workers=4, thread_name_prefix="econ-news-resolve")
+_resolver = ThreadPoolExecutor(max_workers=8, thread_name_prefix="econ-news-resolve")
 
 
 def _time_left(timeout: float | None) -> float:
@@ -259,7 +259,8 @@ def resolve(host: str, port: int, timeout: float | None) -> list[str]:
     try:
         infos = lookup.result(timeout=timeout)
     except FutureTimeout:
-        raise Unresolvable(f"{host}: no answer from the resolver within {timeout:.0f} s") from None
+        # No answer is not an answer: the resolver may be slow tonight, so this one is retried.
+        raise httpcore.ConnectTimeout(f"{host}: no answer from the resolver within {timeout:.1f} s") from None
     except (socket.gaierror, UnicodeError) as exc:
         raise Unresolvable(f"{host} does not resolve: {exc}") from exc
     addresses = list(dict.fromkeys(info[4][0] for info in infos))
