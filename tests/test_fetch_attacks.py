@@ -243,7 +243,8 @@ def test_nightly_on_processes_keeps_per_host_limits_caps_feeds_and_records_every
     from flows.pipeline import nightly
     from flows.runners import build_task_runner
 
-    pages = {f"/news/p{i}.html": Route(_page(i), delay=0.2) for i in range(12)}
+    # Each page takes 1 s, so requests of worker processes that start seconds apart would still overlap.
+    pages = {f"/news/p{i}.html": Route(_page(i), delay=1.0) for i in range(12)}
     with PageServer({"/internal": Route(SECRET)}) as internal, HostileServer(pages) as site:
         threads_seen = []
         served = site._serve
