@@ -93,8 +93,9 @@ def test_redirect_to_another_port_of_the_same_host_is_refused(tmp_path):
     with PageServer({"/internal": Route(SECRET)}) as internal, HostileServer() as site:
         site.actions["/hop"] = raw_reply(302, {"Location": internal.url("/internal")})
         site.actions["/https"] = raw_reply(301, {"Location": site.url("/x").replace("http:", "https:")})
+        site.actions["/badport"] = raw_reply(302, {"Location": "http://127.0.0.1:99999/x"})
         client, limiter, robots = _fetcher(site)
-        for path in ("/hop", "/https"):
+        for path in ("/hop", "/https", "/badport"):
             got = fetch_page(client, site.url(path), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
             assert got.outcome == "redirected_off_origin", path
         assert internal.hits["/internal"] == 0
@@ -110,6 +111,9 @@ def test_sources_file_names_private_hosts_explicitly(tmp_path):
         path.write_text(f'[[sources]]\nname = "a"\nkind = "urls"\nurls = ["http://x/"]\n{bad}\n')
         with pytest.raises(ConfigError, match="allowed_hosts|allow_private"):
             load_config(path)
+    path.write_text('[[sources]]\nname = "a"\nkind = "urls"\nurls = ["http://x:99999/"]\n')
+    with pytest.raises(ConfigError, match="99999"):
+        load_config(path)
 
 
 # --- size ---------------------------------------------------------------------------------------------

@@ -205,4 +205,8 @@ def _http_url(url: str, where: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: only http(s) URLs with a host are fetched, got {url!r}")
+    try:
+        parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {url!r}: {exc}") from exc
     return url

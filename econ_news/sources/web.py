@@ -80,7 +80,7 @@ class DeadlineExceeded(httpcore.TimeoutException):
 class Response:
     outcome: str  # fetched | not_modified | http_error | disallowed | oversized | unsupported_media_type
     #               | unsupported_scheme | redirected_off_origin | too_many_redirects | unreachable
-    #               | blocked_address | unsupported_encoding | bad_encoding | robots_unavailable
+    #               | blocked_address | unsupported_encoding | bad_encoding | robots_unavailable | invalid_url
     url: str  # as requested
     final_url: str = ""  # after same-origin redirects
     status: int | None = None
@@ -305,7 +305,10 @@ def origin_of(url: str) -> str:
     """scheme://host[:port], lowercased, with the scheme's default port left out."""
     parts = urlsplit(url)
     scheme, host = parts.scheme.lower(), (parts.hostname or "").lower()
-    port = parts.port or DEFAULT_PORTS.get(scheme)
+    try:
+        port = parts.port or DEFAULT_PORTS.get(scheme)
+    except ValueError:  # out of range: no origin a request could reach; keep it apart from every other
+        return f"{scheme}://{parts.netloc.lower()}"
     if ":" in host:
         host = f"[{host}]"
     return f"{scheme}://{host}" + ("" if port == DEFAULT_PORTS.get(scheme) else f":{port}")
@@ -346,18 +349,21 @@ def _get(client: Client, url: str, settings: FetchSettings, limiter: HostLimiter
     current = url
     conditional = {k: v for k, v in (("If-None-Match", validators.get("etag")),
                                      ("If-Modified-Since", validators.get("last_modified"))) if v}
+    # The request's time, redirects included; the clock runs only once the host's turn has come (waiting
+    # in its queue is politeness, not the server's slowness).
+    budget = REQUEST_DEADLINE_FACTOR * settings.timeout_seconds
     for _ in range(settings.max_redirects + 1):
         if not robots.allows(current, settings.user_agent):
             return Response("disallowed", url, current, detail=f"robots.txt of {robots.origin}")
         headers = conditional if current == url else {}
         with limiter.slot(host, robots.crawl_delay(settings.user_agent)):
-            # The clock starts once the host's turn has come: waiting in its queue is politeness, not the
-            # server's slowness.
-            _current.deadline = time.monotonic() + REQUEST_DEADLINE_FACTOR * settings.timeout_seconds
+            started = time.monotonic()
+            _current.deadline = started + budget
             try:
                 answer = _exchange(client, policy, url, current, headers, settings, max_bytes, accept)
             finally:
                 _current.deadline = None
+                budget -= time.monotonic() - started
         if isinstance(answer, Response):
             return answer
         target = urljoin(current, answer)
@@ -370,7 +376,10 @@ def _get(client: Client, url: str, settings: FetchSettings, limiter: HostLimiter
 def _exchange(client: Client, policy: AddressPolicy, url: str, current: str, headers: dict,
               settings: FetchSettings, max_bytes: int, accept: frozenset[str] | None) -> Response | str:
     """One request: its Response, or the Location of a redirect to follow."""
-    target = httpx.URL(current)  # IDNA and percent-encoding as httpx does them
+    try:
+        target = httpx.URL(current)  # IDNA and percent-encoding as httpx does them
+    except httpx.InvalidURL as exc:
+        return Response("invalid_url", url, current, detail=str(exc))
     request_url = httpcore.URL(scheme=target.raw_scheme, host=target.raw_host, port=target.port,
                                target=target.raw_path)
     request_headers = [("User-Agent", settings.user_agent), ("Accept-Encoding", "gzip, deflate"),
