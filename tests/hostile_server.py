@@ -6,8 +6,10 @@ None) instead of a Route, so one server can mix ordinary pages with attacks.
 """
 from __future__ import annotations
 
+import threading
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 
@@ -19,8 +21,9 @@ DRIP_LIMIT_SECONDS = 60.0
 
 
 class HostileServer(PageServer):
-    def __init__(self, routes: dict[str, Route] | None = None, actions: dict[str, Action] | None = None):
-        super().__init__(routes or {})
+    def __init__(self, routes: dict[str, Route] | None = None, actions: dict[str, Action] | None = None,
+                 host: str = "127.0.0.1"):
+        super().__init__(routes or {}, host)
         self.actions = actions or {}
 
     def _serve(self, handler: BaseHTTPRequestHandler) -> None:
@@ -101,3 +104,32 @@ def _gzip_stream(chunks, count: int) -> bytes:
         out.append(compressor.compress(chunk))
     out.append(compressor.flush())
     return b"".join(out)
+
+
+class Overlap:
+    """Requests being answered at once, over several servers: in all and per server. A request counts from
+    its arrival until just before its reply is written, so a client that has its answer has been counted
+    out (no race with the server thread's bookkeeping)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self.now, self.most = 0, 0
+        self.now_at: Counter = Counter()
+        self.most_at: Counter = Counter()
+
+    def slow_page(self, where: str, body: bytes, seconds: float) -> Action:
+        reply = raw_reply(200, {"Content-Type": "text/html; charset=utf-8"}, body)
+
+        def action(handler: BaseHTTPRequestHandler) -> None:
+            with self._lock:
+                self.now += 1
+                self.now_at[where] += 1
+                self.most = max(self.most, self.now)
+                self.most_at[where] = max(self.most_at[where], self.now_at[where])
+            time.sleep(seconds)
+            with self._lock:
+                self.now -= 1
+                self.now_at[where] -= 1
+            reply(handler)
+
+        return action

@@ -4,8 +4,8 @@ nightly run under a process task runner."""
 from __future__ import annotations
 
 import gzip
+import json
 import resource
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -16,7 +16,7 @@ from econ_news.sources.config import ConfigError, FetchSettings, load_config
 from econ_news.sources.feeds import entry_allowed
 from econ_news.sources.intake import fetch_feed, fetch_page
 from econ_news.sources.rawstore import PAGES_DIR, blob_path
-from tests.hostile_server import HostileServer, drip_body, drip_headers, gzip_bomb, raw_reply
+from tests.hostile_server import HostileServer, Overlap, drip_body, drip_headers, gzip_bomb, raw_reply
 from tests.pages_server import PageServer, Route, news_page, rss, sample_article
 
 ZONE = "Asia/Shanghai"
@@ -244,25 +244,25 @@ def test_a_host_that_does_not_resolve_is_unreachable_at_once(tmp_path):
 
 
 def test_nightly_on_processes_keeps_per_host_limits_caps_feeds_and_records_every_refusal(prefect_server, tmp_path):
+    """Three hosts on loopback (127.0.0.1, .2, .3), each page taking 1 s: with per_host_concurrency = 1 and
+    fetch_workers = 2, no host ever sees two requests at once and no more than two are in flight in all,
+    although the run's task runner has four processes."""
     from flows.pipeline import nightly
     from flows.runners import build_task_runner
 
-    # Each page takes 1 s, so requests of worker processes that start seconds apart would still overlap.
-    pages = {f"/news/p{i}.html": Route(_page(i), delay=1.0) for i in range(12)}
-    with PageServer({"/internal": Route(SECRET)}) as internal, HostileServer(pages) as site:
-        threads_seen = []
-        served = site._serve
-
-        def serve_and_count(handler):
-            threads_seen.append(threading.active_count())
-            served(handler)
-
-        site._serve = serve_and_count
+    overlap = Overlap()
+    with PageServer({"/internal": Route(SECRET)}) as internal, HostileServer() as site, \
+            HostileServer(host="127.0.0.2") as second, HostileServer(host="127.0.0.3") as third:
+        for n, (server, count) in enumerate(((site, 12), (second, 3), (third, 3))):
+            for i in range(count):
+                server.actions[f"/news/p{i}.html"] = overlap.slow_page(server.base, _page(i + 20 * n), 1.0)
         feed_items = [(f"item {i}", site.url(f"/news/p{i}.html")) for i in range(6, 12)]
         site.routes["/feed.xml"] = Route(rss(feed_items + [("internal", internal.url("/internal"))]),
                                          "application/rss+xml")
         site.actions["/hop.html"] = raw_reply(302, {"Location": internal.url("/internal")})
-        urls = ", ".join(f'"{site.url(f"/news/p{i}.html")}"' for i in range(6))
+        urls = [site.url(f"/news/p{i}.html") for i in range(6)] + [s.url(f"/news/p{i}.html") for s in (second, third)
+                                                                  for i in range(3)]
+        urls += [site.url("/hop.html"), "http://news.example.invalid/a.html"]
         config = tmp_path / "sources.toml"
         config.write_text(f"""
 [store]
@@ -270,19 +270,19 @@ raw_dir = "raw"
 curated_dir = "curated"
 
 [fetch]
-timeout_seconds = 2.0
+timeout_seconds = 5.0
 retries = 2
 retry_backoff_seconds = 5.0
 per_host_concurrency = 1
 per_host_requests_per_second = 50.0
-fetch_workers = 4
+fetch_workers = 2
 max_feed_entries = 4
 
 [[sources]]
 name = "site"
 kind = "urls"
-allowed_hosts = ["127.0.0.1"]
-urls = [{urls}, "{site.url('/hop.html')}", "http://news.example.invalid/a.html"]
+allowed_hosts = ["127.0.0.1", "127.0.0.2", "127.0.0.3"]
+urls = {json.dumps(urls)}
 
 [[sources]]
 name = "site_feed"
@@ -290,20 +290,19 @@ kind = "feed"
 allowed_hosts = ["127.0.0.1"]
 url = "{site.url('/feed.xml')}"
 """, encoding="utf-8")
-        threads_before = threading.active_count()
         summary = nightly.with_options(task_runner=build_task_runner("process:4"))(config_path=str(config))
 
-    assert site.max_in_flight == 1  # per_host_concurrency = 1 held, though tasks could run in 4 processes
-    assert max(threads_seen) - threads_before < 12  # the fetch pool is bounded (4 threads), not one per URL
+    assert max(overlap.most_at.values()) == 1  # per_host_concurrency = 1 held on every host
+    assert overlap.most <= 2  # and the fetch pool is bounded: fetch_workers = 2, not a thread per URL
     problems = {(url, outcome) for url, outcome, _ in summary.fetch_problems}
     assert (internal.url("/internal"), "off_source_host") in problems  # listed by the feed, not fetched
     assert (site.url("/hop.html"), "redirected_off_origin") in problems
     assert ("http://news.example.invalid/a.html", "unreachable") in problems
     assert (site.url("/feed.xml"), "over_feed_cap") in problems
     assert internal.hits["/internal"] == 0
-    # 6 pages of the URL list, the feed and its first 4 entries landed; the feed's other 2 entries wait.
-    assert summary.fetched["landed"] == 11 and summary.fetched["over_feed_cap"] == 2
-    assert sum(site.hits[f"/news/p{i}.html"] for i in range(10, 12)) == 0
+    # 12 pages of the URL list, the feed and its first 4 entries landed; the feed's other 2 entries wait.
+    assert summary.fetched["landed"] == 17 and summary.fetched["over_feed_cap"] == 2
+    assert site.hits["/news/p10.html"] == site.hits["/news/p11.html"] == 0
     assert summary.written.get("articles", 0) >= 1
 
 
