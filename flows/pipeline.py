@@ -17,12 +17,13 @@ from datetime import date, datetime, timezone
 
 from prefect import flow
 from prefect.artifacts import create_markdown_artifact
+from prefect.task_runners import ThreadPoolTaskRunner
 
 from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, DEFAULT_TIMEZONE, today_in
 from econ_news.ingest import PartitionWork
 from econ_news.sources.config import Config, FetchSettings, load_config
 from econ_news.sources.intake import FetchOutcome
-from econ_news.sources.web import Robots, origin_of
+from econ_news.sources.web import AddressPolicy, Robots, origin_of
 from econ_news.store import open_root
 from flows.alerts import emit_if_quarantine_high
 from flows.runners import build_task_runner
@@ -154,41 +155,88 @@ def _folders(config: Config) -> list[tuple[str, str]]:
 
 
 def _fetch_sources(config: Config, summary: RunSummary) -> None:
-    """Feeds first (their entries are pages to fetch), then every page; robots.txt once per origin."""
+    """Feeds first (their entries are pages to fetch), then every page; robots.txt once per origin.
+
+    Every fetch runs in this process, on a pool of its own of fetch_workers threads, whatever task runner
+    the run's other stages use: one process holds the one per-host limiter, so per_host_concurrency and the
+    request rate hold for the whole run (a process pool would give each worker a limiter of its own). This
+    is simpler and sturdier than Prefect's global concurrency limits keyed by host (a limit object per
+    host on the server, a server round trip per request, slots that outlive a killed run), and fetching is
+    waiting on sockets, which threads do well.
+    """
     settings, raw_dir, zone = config.fetch, str(config.raw_dir), config.timezone
+    web_sources = {s.name: s for s in config.sources if s.kind != "folder"}
+    policies = {name: AddressPolicy.of(s.allow_private, s.allowed_hosts) for name, s in web_sources.items()}
     robots: dict[str, Robots] = {}
     outcomes: list[FetchOutcome] = []
+    over_cap: list[list] = []  # [feed url, "over_feed_cap", detail] of feeds that listed too many entries
+    entries_over_cap = 0
     feed_task, page_task = with_retries(fetch_feed, settings), with_retries(fetch_page, settings)
-    feeds = [(s.name, s.urls[0]) for s in config.sources if s.kind == "feed"]
-    _read_robots([url for _, url in feeds], settings, robots)
-    feed_runs = [(name, url, feed_task.submit(url, name, settings, robots[origin_of(url)], raw_dir, zone))
-                 for name, url in feeds]
-    pages: dict[str, str] = {}  # url -> source; a URL listed by two sources is fetched once, for the first
-    for name, url, future in feed_runs:
-        got = _outcome(future, url, name)
-        outcomes.append(got)
-        for link in got.links:
-            pages.setdefault(link, name)
-    for source in config.sources:
-        if source.kind == "urls":
-            for url in source.urls:
-                pages.setdefault(url, source.name)
-    _read_robots(list(pages), settings, robots)
-    page_runs = [(url, name, page_task.submit(url, name, settings, robots[origin_of(url)], raw_dir, zone))
-                 for url, name in pages.items()]
-    outcomes += [_outcome(future, url, name) for url, name, future in page_runs]
+    with ThreadPoolTaskRunner(max_workers=settings.fetch_workers) as runner:
+        feeds = {s.urls[0]: name for name, s in web_sources.items() if s.kind == "feed"}
+        _read_robots(runner, feeds, settings, robots, policies)
+        feed_runs = [(name, url, runner.submit(feed_task, dict(
+            url=url, source=name, settings=settings, robots=robots[origin_of(url)], raw_dir=raw_dir, timezone=zone,
+            policy=policies[name], allowed_hosts=web_sources[name].allowed_hosts))) for url, name in feeds.items()]
+        pages: dict[str, str] = {}  # url -> source; a URL listed by two sources is fetched once, for the first
+        for name, url, future in feed_runs:
+            got = _outcome(future, url, name)
+            outcomes.append(got)
+            outcomes += [FetchOutcome(link, name, "off_source_host",
+                                      detail=f"feed {url} lists it; its host is not the feed's nor in allowed_hosts")
+                         for link in got.off_source]
+            if got.over_cap:
+                entries_over_cap += got.over_cap
+                over_cap.append([url, "over_feed_cap", f"{got.over_cap} entries past max_feed_entries = "
+                                 f"{settings.max_feed_entries}: not fetched tonight"])
+            for link in got.links:
+                pages.setdefault(link, name)
+        for name, source in web_sources.items():
+            if source.kind == "urls":
+                for url in source.urls:
+                    pages.setdefault(url, name)
+        _read_robots(runner, pages, settings, robots, policies)
+        page_runs = [(url, name, runner.submit(page_task, dict(
+            url=url, source=name, settings=settings, robots=robots[origin_of(url)], raw_dir=raw_dir, timezone=zone,
+            policy=policies[name]))) for url, name in _host_by_host(pages)]
+        outcomes += [_outcome(future, url, name) for url, name, future in page_runs]
     summary.fetched = dict(Counter(o.outcome for o in outcomes))
-    summary.fetch_problems = [[o.url, o.outcome, o.detail] for o in outcomes if not o.ok]
+    if entries_over_cap:
+        summary.fetched["over_feed_cap"] = entries_over_cap
+    summary.fetch_problems = [[o.url, o.outcome, o.detail] for o in outcomes if not o.ok] + over_cap
 
 
-def _read_robots(urls: list[str], settings: FetchSettings, robots: dict[str, Robots]) -> None:
+def _host_by_host(pages: dict[str, str]) -> list[tuple[str, str]]:
+    """The pages in turns, one host after another: the pool's threads are shared among hosts instead of
+    all waiting in the queue of the host listed first."""
+    queues: dict[str, deque] = {}
+    for url, name in pages.items():
+        queues.setdefault(origin_of(url), deque()).append((url, name))
+    order = []
+    while queues:
+        for origin in list(queues):
+            order.append(queues[origin].popleft())
+            if not queues[origin]:
+                del queues[origin]
+    return order
+
+
+def _read_robots(runner, urls: dict[str, str], settings: FetchSettings, robots: dict[str, Robots],
+                 policies: dict[str, AddressPolicy]) -> None:
+    """robots.txt of every origin of urls (url -> source) not read yet, with the address policy of the first
+    source that needs it."""
     robots_task = with_retries(read_robots, settings)
-    pending = {origin: robots_task.submit(origin, settings)
-               for origin in sorted({origin_of(u) for u in urls} - robots.keys())}
+    needed: dict[str, str] = {}
+    for url, name in urls.items():
+        if origin_of(url) not in robots:
+            needed.setdefault(origin_of(url), name)
+    pending = {origin: runner.submit(robots_task, dict(origin=origin, settings=settings, policy=policies[name]))
+               for origin, name in sorted(needed.items())}
     for origin, future in pending.items():
         future.wait()
-        # RFC 9309: robots.txt that cannot be had (5xx, unreachable) means stay out of the whole site.
-        robots[origin] = future.result() if future.state.is_completed() else Robots(origin, None, disallow_all=True)
+        # RFC 9309: robots.txt that cannot be had (5xx, timeouts) means stay out of the whole site tonight.
+        robots[origin] = future.result() if future.state.is_completed() else Robots(
+            origin, None, "robots_unavailable", f"robots.txt of {origin}: {str(future.state.message or '')[:200]}")
 
 
 def _outcome(future, url: str, source: str) -> FetchOutcome:

@@ -2,8 +2,10 @@
 
 Each URL is its own task run so that Prefect retries it alone, with exponential backoff, when the server
 fails transiently (timeout, connection error, 5xx, 429: web.TransientFetchError); any other answer (404,
-disallowed, too large) is a result, not a failure, and is not retried. The HTTP client and the per-host
-limiter are one per process, shared by the task threads of a flow run.
+disallowed, a host that does not resolve, too large) is a result, not a failure, and is not retried. The
+HTTP client and the per-host limiter are one per process, shared by the fetch threads of a flow run: the
+flow runs these tasks in its own process (flows/pipeline.py, _fetch_sources), so the limits hold for the
+whole run whatever task runner its other stages use.
 """
 from __future__ import annotations
 
@@ -39,24 +41,28 @@ def transient_only(task: Task, task_run: TaskRun, state: State) -> bool:
 
 
 @task(name="read-robots-txt", cache_policy=NO_CACHE, retry_condition_fn=transient_only)
-def read_robots(origin: str, settings: FetchSettings) -> web.Robots:
-    return web.read_robots(shared_client(settings), origin, settings, _limiter(settings))
+def read_robots(origin: str, settings: FetchSettings, policy: web.AddressPolicy) -> web.Robots:
+    robots = web.read_robots(shared_client(settings), origin, settings, _limiter(settings), policy)
+    if robots.failure:
+        get_run_logger().warning("robots.txt of %s: %s %s", origin, robots.failure, robots.detail)
+    return robots
 
 
 @task(name="fetch-feed", cache_policy=NO_CACHE, retry_condition_fn=transient_only)
 def fetch_feed(url: str, source: str, settings: FetchSettings, robots: web.Robots, raw_dir: str,
-               timezone: str) -> intake.FetchOutcome:
+               timezone: str, policy: web.AddressPolicy, allowed_hosts: tuple[str, ...]) -> intake.FetchOutcome:
     got = intake.fetch_feed(shared_client(settings), url, source, settings, _limiter(settings), robots,
-                            Path(raw_dir), timezone)
-    get_run_logger().info("feed %s: %s, %d links", url, got.outcome, len(got.links))
+                            Path(raw_dir), timezone, policy, allowed_hosts)
+    get_run_logger().info("feed %s: %s, %d links (%d on hosts the source does not allow, %d over the cap)",
+                          url, got.outcome, len(got.links), len(got.off_source), got.over_cap)
     return got
 
 
 @task(name="fetch-page", cache_policy=NO_CACHE, retry_condition_fn=transient_only)
 def fetch_page(url: str, source: str, settings: FetchSettings, robots: web.Robots, raw_dir: str,
-               timezone: str) -> intake.FetchOutcome:
+               timezone: str, policy: web.AddressPolicy) -> intake.FetchOutcome:
     got = intake.fetch_page(shared_client(settings), url, source, settings, _limiter(settings), robots,
-                            Path(raw_dir), timezone)
+                            Path(raw_dir), timezone, policy)
     get_run_logger().info("page %s: %s %s", url, got.outcome, got.detail)
     return got
 

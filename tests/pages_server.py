@@ -62,7 +62,7 @@ class Route:
 
 
 class PageServer:
-    def __init__(self, routes: dict[str, Route]):
+    def __init__(self, routes: dict[str, Route], host: str = "127.0.0.1"):
         self.routes = routes
         self.hits: Counter = Counter()  # path -> requests
         self.not_modified: Counter = Counter()  # path -> 304 answers
@@ -78,13 +78,13 @@ class PageServer:
             def do_GET(self):
                 server._serve(self)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer((host, 0), Handler)  # any 127.x.y.z: another "host" on loopback
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.httpd.server_address[0]}:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -199,12 +199,14 @@ path = "samples"
 [[sources]]
 name = "zhangye"
 kind = "urls"
+allow_private = true          # the test site is on 127.0.0.1, which sources may reach only when they say so
 urls = ["{site_url('/news/gbk.html')}", "{site_url('/news/flaky.html')}", "{site_url('/news/slow.html')}",
         "{site_url('/news/gone.html')}", "{site_url('/private/secret.html')}"]
 
 [[sources]]
 name = "zhangye_feed"
 kind = "feed"
+allowed_hosts = ["127.0.0.1"]  # naming the address lets this source reach it (and nothing else private)
 url = "{site_url('/feed.xml')}"
 """, encoding="utf-8")
     return path

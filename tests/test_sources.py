@@ -23,6 +23,8 @@ from tests.pages_server import FOOTER, NAV, PageServer, Route, news_page, sample
 
 SETTINGS = FetchSettings(timeout_seconds=1.0, retries=0, per_host_requests_per_second=100.0)
 ZONE = "Asia/Shanghai"
+# The test servers are on 127.0.0.1, which a source reaches only when it names it.
+LOOPBACK = web.AddressPolicy.of(allow_private=False, allowed_hosts=("127.0.0.1",))
 
 
 @pytest.fixture()
@@ -34,13 +36,13 @@ def site():
 def _fetcher(site, settings=SETTINGS):
     client = web.make_client(settings)
     limiter = web.HostLimiter(settings.per_host_concurrency, settings.per_host_requests_per_second)
-    robots = web.read_robots(client, web.origin_of(site.base), settings, limiter)
+    robots = web.read_robots(client, web.origin_of(site.base), settings, limiter, LOOPBACK)
     return client, limiter, robots
 
 
 def test_gbk_page_lands_as_fetched_and_reads_as_its_main_content(site, tmp_path):
     client, limiter, robots = _fetcher(site)
-    got = fetch_page(client, site.url("/news/gbk.html"), "zhangye", SETTINGS, limiter, robots, tmp_path, ZONE)
+    got = fetch_page(client, site.url("/news/gbk.html"), "zhangye", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
     assert got.outcome == "landed"
     path = blob_path(tmp_path, PAGES_DIR, got.sha256, ".html")
     assert path.read_bytes() == site.routes["/news/gbk.html"].body  # the bytes as fetched, GBK and all
@@ -65,8 +67,8 @@ def test_gbk_page_lands_as_fetched_and_reads_as_its_main_content(site, tmp_path)
 
 def test_conditional_request_gets_304_and_lands_nothing_new(site, tmp_path):
     client, limiter, robots = _fetcher(site)
-    first = fetch_page(client, site.url("/news/gbk.html"), "s", SETTINGS, limiter, robots, tmp_path, ZONE)
-    again = fetch_page(client, site.url("/news/gbk.html"), "s", SETTINGS, limiter, robots, tmp_path, ZONE)
+    first = fetch_page(client, site.url("/news/gbk.html"), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
+    again = fetch_page(client, site.url("/news/gbk.html"), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
     assert (first.outcome, again.outcome) == ("landed", "not_modified")
     assert again.sha256 == first.sha256 and site.not_modified["/news/gbk.html"] == 1
     assert len(list((tmp_path / PAGES_DIR).rglob("*.html"))) == 1
@@ -76,7 +78,7 @@ def test_server_errors_and_timeouts_are_transient_the_rest_are_answers(site, tmp
     client, limiter, robots = _fetcher(site)
 
     def get(path):
-        return fetch_page(client, site.url(path), "s", SETTINGS, limiter, robots, tmp_path, ZONE)
+        return fetch_page(client, site.url(path), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
 
     with pytest.raises(web.TransientFetchError, match="HTTP 500"):
         get("/news/flaky.html")
@@ -97,11 +99,11 @@ def test_size_cap_media_types_and_schemes(tmp_path):
         client, limiter, robots = _fetcher(server, settings)
 
         def get(path):
-            return fetch_page(client, server.url(path), "s", settings, limiter, robots, tmp_path, ZONE)
+            return fetch_page(client, server.url(path), "s", settings, limiter, robots, tmp_path, ZONE, LOOPBACK)
 
         assert get("/big.html").outcome == "oversized"
         assert get("/pdf").outcome == "unsupported_media_type"
-        assert web.fetch(client, "file:///etc/passwd", settings, limiter, robots, {}, None).outcome == \
+        assert web.fetch(client, "file:///etc/passwd", settings, limiter, robots, {}, None, LOOPBACK).outcome == \
             "unsupported_scheme"
     assert not (tmp_path / PAGES_DIR).exists()
 
@@ -119,18 +121,18 @@ def test_redirects_are_followed_on_the_same_host_only(tmp_path):
     title, body = sample_article(0)
     with Redirecting({"/news/moved.html": Route(news_page(title, body, "2025-10-12").encode())}) as server:
         client, limiter, robots = _fetcher(server)
-        moved = fetch_page(client, server.url("/old"), "s", SETTINGS, limiter, robots, tmp_path, ZONE)
+        moved = fetch_page(client, server.url("/old"), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
         assert moved.outcome == "landed"
         sidecar = read_sidecar(blob_path(tmp_path, PAGES_DIR, moved.sha256, ".html"))
         assert (sidecar["url"], sidecar["final_url"]) == (server.url("/old"), server.url("/news/moved.html"))
-        off = fetch_page(client, server.url("/elsewhere"), "s", SETTINGS, limiter, robots, tmp_path, ZONE)
-        assert off.outcome == "redirected_off_host" and "localhost" in off.detail
+        off = fetch_page(client, server.url("/elsewhere"), "s", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
+        assert off.outcome == "redirected_off_origin" and "localhost" in off.detail
 
 
 def test_feed_lists_its_entries_and_an_unchanged_feed_still_does(site, tmp_path):
     client, limiter, robots = _fetcher(site)
-    first = fetch_feed(client, site.url("/feed.xml"), "feed", SETTINGS, limiter, robots, tmp_path, ZONE)
-    again = fetch_feed(client, site.url("/feed.xml"), "feed", SETTINGS, limiter, robots, tmp_path, ZONE)
+    first = fetch_feed(client, site.url("/feed.xml"), "feed", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
+    again = fetch_feed(client, site.url("/feed.xml"), "feed", SETTINGS, limiter, robots, tmp_path, ZONE, LOOPBACK)
     expected = (site.url("/news/feed-item.html"), site.url("/news/gone.html"))
     assert (first.outcome, first.links) == ("landed", expected)
     assert (again.outcome, again.links) == ("not_modified", expected)
@@ -155,7 +157,7 @@ def test_robots_rules_crawl_delay_and_unreachable_robots():
     assert not robots.allows("http://x/b/1.html", "otherbot/1.0")
     assert robots.crawl_delay("econ-news/0.1") == 2.0
     assert web.Robots("http://x", None).allows("http://x/anything", "econ-news")
-    assert not web.Robots("http://x", None, disallow_all=True).allows("http://x/anything", "econ-news")
+    assert not web.Robots("http://x", None, "robots_unavailable").allows("http://x/anything", "econ-news")
 
 
 def test_host_limiter_spaces_requests_and_caps_concurrency():
@@ -165,7 +167,7 @@ def test_host_limiter_spaces_requests_and_caps_concurrency():
         client, limiter, robots = _fetcher(server, settings)
         started = time.monotonic()
         threads = [threading.Thread(target=web.fetch, args=(client, server.url(p), settings, limiter, robots, {},
-                                                            None)) for p in routes]
+                                                            None, LOOPBACK)) for p in routes]
         for t in threads:
             t.start()
         for t in threads:

@@ -18,6 +18,7 @@ from econ_news.partitions import SOURCE_NAME  # a source's name becomes a partit
 SOURCE_KINDS = ("folder", "urls", "feed")
 # The name `econ-news run --raw-dir` gives the folder it reads (it has no sources file).
 AD_HOC_SOURCE = "local"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 class ConfigError(ValueError):
@@ -34,6 +35,12 @@ class FetchSettings:
     per_host_concurrency: int = 2
     per_host_requests_per_second: float = 1.0
     max_redirects: int = 5
+    # Threads that fetch, in the flow's own process (which is what lets the per-host limits hold): also
+    # the bound on connections held open.
+    fetch_workers: int = 16
+    # Entries taken from one feed per night; the rest are counted (over_feed_cap) and wait for a later
+    # night, when the feed still lists them.
+    max_feed_entries: int = 500
 
     def retry_delays(self) -> list[float]:
         return [self.retry_backoff_seconds * 2**attempt for attempt in range(self.retries)]
@@ -45,6 +52,11 @@ class Source:
     kind: str  # "folder" | "urls" | "feed"
     path: Path | None = None  # folder
     urls: tuple[str, ...] = ()  # urls: the pages; feed: the feed's own URL
+    # Hosts ("host" or "host:port") a feed's entries may be on besides the feed's own host; an IP address
+    # here also allows that address when it is not a public one.
+    allowed_hosts: tuple[str, ...] = ()
+    # Loopback, private, link-local and other non-public addresses are refused unless this is set.
+    allow_private: bool = False
 
 
 @dataclass(frozen=True)
@@ -123,6 +135,8 @@ def _fetch_settings(table: dict, path: Path) -> FetchSettings:
         raise ConfigError(f"{path}: [fetch] timeout_seconds and max_bytes must be positive, retries >= 0")
     if settings.per_host_concurrency < 1 or settings.per_host_requests_per_second <= 0:
         raise ConfigError(f"{path}: [fetch] per_host_concurrency >= 1 and per_host_requests_per_second > 0")
+    if settings.fetch_workers < 1 or settings.max_feed_entries < 1:
+        raise ConfigError(f"{path}: [fetch] fetch_workers and max_feed_entries must be >= 1")
     return settings
 
 
@@ -133,14 +147,18 @@ def _source(entry: dict, base: Path, path: Path) -> Source:
         raise ConfigError(f"{where}: a name is 1-64 of a-z 0-9 _ - (it names a partition folder)")
     if kind not in SOURCE_KINDS:
         raise ConfigError(f"{where}: kind must be one of {SOURCE_KINDS}, got {kind!r}")
+    access = _access(entry, where)
     if kind == "folder":
+        if access != ((), False):
+            raise ConfigError(f"{where}: allowed_hosts and allow_private are for web sources")
         if "path" not in entry:
             raise ConfigError(f"{where}: a folder source needs path")
         return Source(name, kind, path=base / str(entry["path"]))
     if kind == "feed":
         if "url" not in entry:
             raise ConfigError(f"{where}: a feed source needs url")
-        return Source(name, kind, urls=(_http_url(str(entry["url"]), where),))
+        return Source(name, kind, urls=(_http_url(str(entry["url"]), where),), allowed_hosts=access[0],
+                      allow_private=access[1])
     urls = [str(u) for u in entry.get("urls", [])]
     if "urls_file" in entry:
         listing = base / str(entry["urls_file"])
@@ -151,11 +169,42 @@ def _source(entry: dict, base: Path, path: Path) -> Source:
         urls += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if not urls:
         raise ConfigError(f"{where}: a urls source needs urls or urls_file")
-    return Source(name, kind, urls=tuple(_http_url(u, where) for u in urls))
+    return Source(name, kind, urls=tuple(_http_url(u, where) for u in urls), allowed_hosts=access[0],
+                  allow_private=access[1])
+
+
+def _access(entry: dict, where: str) -> tuple[tuple[str, ...], bool]:
+    hosts = entry.get("allowed_hosts", [])
+    allow_private = entry.get("allow_private", False)
+    if not isinstance(allow_private, bool):
+        raise ConfigError(f"{where}: allow_private must be true or false, got {allow_private!r}")
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise ConfigError(f"{where}: allowed_hosts must be a list of \"host\" or \"host:port\" strings")
+    for host in hosts:
+        name, port = host_and_port(host)
+        if not re.fullmatch(r"[a-z0-9._:-]+", name) or port == 0 or (port is None and host.count(":") == 1):
+            raise ConfigError(f"{where}: allowed_hosts entry {host!r} is not \"host\" or \"host:port\"")
+    return tuple(h.strip().lower() for h in hosts), allow_private
+
+
+def host_and_port(value: str) -> tuple[str, int | None]:
+    """'host', 'host:port', '[v6]:port' or a bare IPv6 address -> (host, port or None)."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        host, _, rest = value[1:].partition("]")
+        return host, int(rest[1:]) if rest.startswith(":") and rest[1:].isdigit() else None
+    if value.count(":") == 1:
+        host, _, port = value.partition(":")
+        return host, int(port) if port.isdigit() and int(port) < 65536 else None
+    return value, None
 
 
 def _http_url(url: str, where: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{where}: only http(s) URLs with a host are fetched, got {url!r}")
+    try:
+        parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {url!r}: {exc}") from exc
     return url

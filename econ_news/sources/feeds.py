@@ -5,6 +5,8 @@ from urllib.parse import urljoin, urlsplit
 
 import feedparser
 
+from econ_news.sources.config import DEFAULT_PORTS, host_and_port
+
 
 def feed_links(data: bytes, feed_url: str) -> list[str]:
     """The http(s) links of a feed's entries, in the feed's order, without repeats.
@@ -23,3 +25,26 @@ def feed_links(data: bytes, feed_url: str) -> list[str]:
         if urlsplit(url).scheme in ("http", "https") and url not in links:
             links.append(url)
     return links
+
+
+def entry_allowed(link: str, feed_url: str, allowed_hosts: tuple[str, ...] = ()) -> bool:
+    """Whether a feed may send us to link: its own host (on the feed's port or the scheme's default one),
+    or a host the source names in allowed_hosts ("host": default ports; "host:port": that port).
+
+    A feed is content from the outside: without this, any entry could point the fetcher at any machine
+    it can reach, and land that machine's answer in the tables.
+    """
+    parts, feed = urlsplit(link), urlsplit(feed_url)
+    host, scheme = (parts.hostname or "").lower(), parts.scheme.lower()
+    try:
+        port, feed_port = parts.port or DEFAULT_PORTS.get(scheme), feed.port
+    except ValueError:  # a port out of range
+        return False
+    if host == (feed.hostname or "").lower() and port in (feed_port or DEFAULT_PORTS.get(feed.scheme.lower()),
+                                                          DEFAULT_PORTS.get(scheme)):
+        return True
+    for allowed in allowed_hosts:
+        name, named_port = host_and_port(allowed)
+        if name == host and port == (named_port or DEFAULT_PORTS.get(scheme)):
+            return True
+    return False
