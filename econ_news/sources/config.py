@@ -6,6 +6,7 @@ to the file, so the nightly run finds the same folders whatever directory the se
 """
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
