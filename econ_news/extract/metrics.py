@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from econ_news.extract import budget
 from econ_news.extract.amounts import Growth, Quantity, find_growth, find_quantities, find_shares
 from econ_news.extract.entities import EntityContext, Place, find_companies
 from econ_news.extract.periods import PeriodMention, find_periods
@@ -516,6 +517,7 @@ def extract_metrics(article: Article, context: EntityContext) -> list[Metric]:
         carried: PeriodMention | None = None
         paragraph_money: _Row | None = None
         for sentence in sentences:
+            budget.check("metrics: sentences")
             rows, paragraph_money = reader.sentence_rows(sentence, paragraph_money)
             carried = reader.carried_period(sentence, rows, carried)
             for row in rows:

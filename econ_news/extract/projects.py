@@ -36,6 +36,7 @@ from datetime import date
 from functools import cache, lru_cache
 from typing import Any
 
+from econ_news.extract import budget
 from econ_news.extract.amounts import Quantity, find_quantities
 from econ_news.extract.entities import EntityContext, Place, find_companies, find_places
 from econ_news.extract.periods import PeriodMention, find_periods
@@ -149,6 +150,13 @@ def _lexicon() -> _Lexicon:
     section = rf"\((?:[^()\n,，。;；、]{{1,8}}段|{phase})\)"
     head_seq = rf"(?>(?:{heads})(?:(?:{phase})?(?:{heads}))*(?:{phase})?(?:{section})?)"
     count = rf"(?:[0-9]+|{_CN_NUMERAL}|一)(?:{alternation(w['list_counters'])})"
+    # The same count for a pattern searched through the whole text: its numeral starts where the run of
+    # numerals starts. A match cannot begin inside a run anyway (the run's end, and so what follows it, is
+    # the same from every start), but without the look-behind each start re-reads the run to its end: a run
+    # of n digits cost n^2 steps.
+    count_at_run_start = (
+        rf"(?:(?<![0-9])[0-9]+|(?<!{_CN_NUMERAL[:-1]}){_CN_NUMERAL}|一)(?:{alternation(w['list_counters'])})"
+    )
     group_heads = alternation(w["list_group_heads"])
     kinds = [(item, code, False) for code, items in w["status_wordings"].items() for item in items]
     kinds += [(item, "under_construction", True) for item in w["soft_under_construction"]]
@@ -187,7 +195,7 @@ def _lexicon() -> _Lexicon:
         future_start=re.compile(alternation(w["future_start_words"])),
         future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{alternation(w['future_after_words'])})"),
         list_tail=re.compile(
-            rf"(?:等(?:{count}|一批|一大批)?|(?P<count>{count}))"
+            rf"(?:等(?:{count}|一批|一大批)?|(?P<count>{count_at_run_start}))"
             rf"(?P<mods>[^,，;；:：。!！?？\n、“”]{{0,20}}?)(?:{group_heads})"
         ),
         count_after=re.compile(rf"(?:有|共|达|约)?(?:{count}|库|有限公司|公司)"),
@@ -597,6 +605,7 @@ def _find_lists(doc: _Doc) -> list[list[_Mention]]:
     text = doc.text
     found = []
     for m in lex.list_tail.finditer(text):
+        budget.check("projects: lists")
         if m.group("count") is not None and (m.start() == 0 or text[m.start() - 1] in _CLAUSE_END + "、的个项"):
             continue  # without 等 a count closes a list only right after an item (甲、乙2个项目)
         mods = m.group("mods")
@@ -675,6 +684,7 @@ def _find_enumerations(doc: _Doc) -> list[list[_Mention]]:
     text = doc.text
     found = []
     for m in lex.enumeration.finditer(text):
+        budget.check("projects: enumerations")
         s_start, _ = doc.sentence_span(m.start())
         s_start = max(s_start, text.rfind(";", s_start, m.start()) + 1, text.rfind("；", s_start, m.start()) + 1)
         governing = (s_start, m.start())
@@ -726,6 +736,7 @@ def _find_named(doc: _Doc) -> list[_Mention]:
     out: list[_Mention] = []
     terminal_end = 0  # a name cannot run back through an earlier 项目/工程 (项目主体工程 is a part)
     for h in lex.head.finditer(text):
+        budget.check("projects: named")
         head_start, head = h.start(), h.group()
         floor = terminal_end
         is_terminal = lex.terminal_end.search(head) is not None
@@ -846,6 +857,7 @@ def _set_scopes(doc: _Doc, mentions: list[_Mention]) -> None:
         if m.list_id is not None:
             list_starts.setdefault(m.list_id, m.start)
     for i, m in enumerate(mentions):
+        budget.check("projects: scopes")
         if m.list_id is not None:
             start = list_starts[m.list_id]
         else:
@@ -912,6 +924,7 @@ def _needs_evidence(m: _Mention) -> bool:
 def _is_specific(doc: _Doc, masked: str, m: _Mention, pointed: list[tuple[int, int]]) -> bool:
     """Evidence that a head-noun name is one undertaking and not a kind of project. pointed: the spans of
     later sentences that point back to it with 该项目 and the like (目前该项目主体框架已基本完成)."""
+    budget.check("projects: evidence")
     lex = _lexicon()
     text = doc.text
     if m.company or m.counted or any(q.unit in lex.capacity_units for q in doc.quantities_in(m.start, m.end)):
@@ -1124,6 +1137,7 @@ def _anaphora(doc: _Doc, mentions: list[_Mention]) -> dict[int, list[tuple[int, 
     if doc.pointers is None:  # they depend on the text only, and the mentions are read twice
         doc.pointers = [a for a in lex.anaphor.finditer(text) if not _is_common_noun(text, a)]
     for a in doc.pointers:
+        budget.check("projects: anaphora")
         pos = a.start()
         if any(m.start <= pos < m.end for m in mentions):
             continue
@@ -1221,6 +1235,7 @@ def _merge(mentions: list[_Mention], aliases: dict[str, _Mention] | None = None)
     never ends up in two rows; a short form the article defined joins its full name's group."""
     groups: list[list[_Mention]] = []
     for m in mentions:
+        budget.check("projects: merging")
         key = _key(m.name)
         full = next((f for a, f in (aliases or {}).items()
                      if f is not m and (key == a or _head_core(key) == _head_core(a))), None)
@@ -1254,6 +1269,7 @@ def _project(
     periods: list[PeriodMention],
     mentions: list[_Mention],
 ) -> Project:
+    budget.check("projects: rows")
     text = doc.text
     first = group[0]
     # The fullest formal name: the best rule, a name closed by 项目/工程, the longest.
