@@ -1,0 +1,129 @@
+"""Reading a project's status: scope -> hits -> precedence.
+
+* hits: every status wording (reference/project_words.json status_wordings, soft_under_construction)
+  in the text a mention reads (its scope, see scope.py), with the text's names blanked out
+  (masked_text), each read through a future marker (预计/计划/将 + 投产 -> under_construction,
+  + 开工 -> planned); 建成后将 is no state.
+* precedence (combine): the most advanced hard status wins (STATUS_CODES order), with two named
+  exceptions: trial_beats_finished_building and start_beats_expected_completion; progress-only
+  wordings (推进, 进展顺利) mean under_construction for a project that started or states nothing
+  else, and leave a planned or signed one as it is.
+
+The sentence -> status table in tests/test_status_reading.py pins the whole reading.
+"""
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+from econ_news.extract.periods import PeriodMention
+from econ_news.extract.projects.lexicon import lexicon
+from econ_news.extract.projects.mention import Mention
+from econ_news.extract.projects.text import ProjectText, clause_breaks
+from econ_news.records import STATUS_CODES
+
+
+RANK = {code: i for i, code in enumerate(STATUS_CODES)}
+STARTED = RANK["started"]
+
+
+class MaskedText(str):
+    """The article text with names blanked out, and where its clause punctuation is (what clause_breaks would
+    find in it: the text's, less any inside a blanked name), so that it is not scanned again."""
+
+    clause_breaks: list[int]
+
+
+def masked_text(doc: ProjectText, mentions: list[Mention]) -> MaskedText:
+    """The text with every name blanked out, so status words inside names (续建项目) are not read."""
+    text = doc.text
+    parts = []
+    pos = 0
+    for m in mentions:
+        if m.start >= pos:
+            parts += [text[pos : m.start], "□" * (m.end - m.start)]
+            pos = m.end
+    parts.append(text[pos:])
+    masked = MaskedText("".join(parts))
+    masked.clause_breaks = [b for b in doc.clause_breaks if masked[b] != "□"]
+    return masked
+
+
+@dataclass(frozen=True)
+class StatusHit:
+    code: str
+    soft: bool  # progress only (推进, 进展顺利)
+    start: int
+    end: int
+    future: bool = False  # read through a future marker (预计今年7月建成投产)
+    word: str = ""
+
+
+@lru_cache(maxsize=4096)
+def status_kind(word: str) -> tuple[str, bool]:
+    """(status code, soft) of a wording the status regex matched: the first (longest) kind that reads it
+    whole. Cached: the same few wordings recur in every article."""
+    return next((c, s) for r, c, s in lexicon().status_kinds if r.fullmatch(word))
+
+
+def status_hits(masked: str, start: int, end: int, future_until: int = -1) -> list[StatusHit]:
+    """Status wordings in masked[start:end]. Wordings before future_until are read as future (the name's
+    clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
+    lex = lexicon()
+    hits = []
+    breaks = None
+    for m in lex.status.finditer(masked, start, end):
+        word = m.group()
+        code, soft = status_kind(word)
+        if lex.future_after.match(masked, m.end(), min(len(masked), m.end() + 6)):
+            continue  # 建成后将...: what will follow completion, not a state
+        if breaks is None:
+            breaks = masked.clause_breaks if isinstance(masked, MaskedText) else clause_breaks(masked)
+        i = bisect_left(breaks, m.start())
+        clause_start = max(start, breaks[i - 1] + 1) if i else start
+        future = m.start() < future_until or lex.future_marker.search(masked, clause_start, m.start()) is not None
+        if future and lex.future_completion.search(word):
+            code, soft = "under_construction", False
+        elif future and lex.future_start.search(word):
+            code, soft = "planned", False
+        hits.append(StatusHit(code, soft, m.start(), m.end(), future, word))
+    return hits
+
+
+def combine(hits: list[StatusHit], group_status: str | None = None) -> StatusHit | None:
+    """The most advanced stated status. Progress-only wordings mean under construction for a project that
+    has started or states nothing else, and leave a planned or signed one as it is
+    (已签约项目正有序推进 stays signed, 已开工项目进展顺利 is under construction)."""
+    hard = [h for h in hits if not h.soft]
+    if group_status:
+        hard.append(StatusHit(group_status, False, -1, -1))
+    soft = [h for h in hits if h.soft]
+    best = max(hard, key=lambda h: RANK[h.code], default=None)
+    if best is not None and best.code == "in_operation":
+        # 新建成的甲项目正在调试: building is finished, the trial going on is the later state.
+        done = [h for h in hard if h.code == "in_operation"]
+        trial = [h for h in hard if h.code == "trial_operation" and not h.future]
+        if trial and all(h.word in lexicon().completion_only for h in done):
+            best = trial[0]
+    if best is not None and best.code == "under_construction" and best.start >= 0:
+        # 甲项目正式开工建设。该项目预计2026年建成投产: the start is the news, the completion only expected.
+        ahead = [h for h in hard if RANK[h.code] > STARTED]
+        started = [h for h in hard if h.code == "started" and not h.future]
+        if started and all(h.future for h in ahead):
+            best = started[0]
+    if soft and (best is None or RANK[best.code] == STARTED):
+        return soft[0]
+    return best
+
+
+def status_date(doc: ProjectText, status: StatusHit | None, periods: list[PeriodMention]) -> date | None:
+    """于2024年8月全面投产 -> 2024-08-01: a month or day right before the status wording, in its clause."""
+    if status is None or status.start < 0 or status.future:
+        return None
+    for p in periods:
+        if (p.granularity in ("day", "month") and p.period_start is not None and p.end <= status.start
+                and status.start - p.end <= 8 and doc.clause_start(p.start) == doc.clause_start(status.start)):
+            return p.period_start
+    return None
