@@ -1,4 +1,4 @@
-"""The project rules' wordings (reference/project_words.json) compiled into regexes, once; and the
+"""The project rules' wordings (reference/project_words.json, status_words.json) compiled into regexes, once; and the
 character classes the rules share.
 """
 from __future__ import annotations
@@ -38,6 +38,12 @@ BRANCH = re.compile(r"[\u4e00-\u9fff]{2,6}?分公司")
 @cache
 def words() -> dict[str, Any]:
     return load_json("project_words.json")
+
+
+@cache
+def status_words() -> dict[str, Any]:
+    """The status wordings (reference/status_words.json), read by status.py through the lexicon."""
+    return load_json("status_words.json")
 
 
 @dataclass(frozen=True)
@@ -105,6 +111,7 @@ class Lexicon:
 @cache
 def lexicon() -> Lexicon:
     w = words()
+    sw = status_words()
     heads = alternation(w["head_nouns"])
     phase = w["phase_pattern"]
     section = rf"\((?:[^()\n,，。;；、]{{1,8}}段|{phase})\)"
@@ -118,8 +125,8 @@ def lexicon() -> Lexicon:
         rf"(?:(?<![0-9])[0-9]+|(?<!{CN_NUMERAL[:-1]}){CN_NUMERAL}|一)(?:{alternation(w['list_counters'])})"
     )
     group_heads = alternation(w["list_group_heads"])
-    kinds = [(item, code, False) for code, items in w["status_wordings"].items() for item in items]
-    kinds += [(item, "under_construction", True) for item in w["soft_under_construction"]]
+    kinds = [(item, code, False) for code, items in sw["status_wordings"].items() for item in items]
+    kinds += [(item, "under_construction", True) for item in sw["soft_under_construction"]]
     kinds.sort(key=lambda k: len(k[0].replace("…", "")), reverse=True)
     wordings = [GAP.join(re.escape(part) for part in k[0].split("…")) for k in kinds]
     time_expr = (
@@ -148,12 +155,12 @@ def lexicon() -> Lexicon:
             r"|第?[一二三四1-4]季度|第[一二三四五六七八九十0-9]+(?:批|次|届)|[一二三四五六七八九十0-9]+标段|[0-9]+|[，,、]"
         ),
         place_prefix=re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|州|盟|旗)|[\u4e00-\u9fff]{1,3}?区"),
-        status=re.compile(rf"(?:{'|'.join(wordings)})(?!{alternation(w['status_not_followed_by'])})"),
+        status=re.compile(rf"(?:{'|'.join(wordings)})(?!{alternation(sw['status_not_followed_by'])})"),
         status_kinds=tuple((re.compile(r), code, soft) for r, (_, code, soft) in zip(wordings, kinds)),
-        future_marker=re.compile(rf"(?:{alternation(w['future_markers'])})(?!总?投资)"),
-        future_completion=re.compile(alternation(w["future_completion_words"])),
-        future_start=re.compile(alternation(w["future_start_words"])),
-        future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{alternation(w['future_after_words'])})"),
+        future_marker=re.compile(rf"(?:{alternation(sw['future_markers'])})(?!总?投资)"),
+        future_completion=re.compile(alternation(sw["future_completion_words"])),
+        future_start=re.compile(alternation(sw["future_start_words"])),
+        future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{alternation(sw['future_after_words'])})"),
         list_tail=re.compile(
             rf"(?:等(?:{count}|一批|一大批)?|(?P<count>{count_at_run_start}))"
             rf"(?P<mods>[^,，;；:：。!！?？\n、“”]{{0,20}}?)(?:{group_heads})"
@@ -190,7 +197,7 @@ def lexicon() -> Lexicon:
         group_counters=frozenset(w["list_counters"]),
         site_after=re.compile(r"[^,，;；:：。!！?？\n的]{0,8}?(?:施工|建设|生产)?现场"),  # 甲项目三标段工程建设现场
         caption=re.compile(r"\s*\([^()]*\)\s*$"),
-        completion_only=frozenset(w["completion_only_words"]),
+        completion_only=frozenset(sw["completion_only_words"]),
         component_leader=re.compile(alternation(w["component_leaders"])),
         location_preposition=re.compile(rf"(?:{alternation(w['location_prepositions'])})$"),
         park_end=re.compile(rf"(?:{alternation(w['park_heads'])})$"),

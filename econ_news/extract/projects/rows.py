@@ -10,7 +10,7 @@ from econ_news.extract.projects.attributes import (
 from econ_news.extract.projects.lexicon import RULE_ORDER, lexicon
 from econ_news.extract.projects.mention import Mention
 from econ_news.extract.projects.merge import name_key
-from econ_news.extract.projects.status import RANK, combine, status_date, status_hits
+from econ_news.extract.projects.status import read_status, status_date
 from econ_news.extract.projects.text import ProjectText
 from econ_news.records import Article, Project, stable_id
 
@@ -32,10 +32,7 @@ def project_row(
     name = best.name.strip()
     spans = [span for m in group for span in m.scope]
     pointed = [(a, b) for m in group for a, b, _ in anaphora.get(m.start, [])]
-    hits = [h for m in group for a, b in m.scope for h in status_hits(masked, a, b, m.future_until)]
-    hits += [h for a, b in pointed for h in status_hits(masked, a, b)]
-    hits += [h for m in group if m.governing for h in status_hits(masked, *m.governing)]
-    status = combine(hits, max((m.group_status for m in group if m.group_status), key=RANK.get, default=None))
+    status = read_status(masked, group, pointed)
     investment = next((q for m in group if (q := mention_investment(doc, m)) is not None), None)
     if investment is None:
         investment = next((q for a, b in pointed if (q := investment_in(doc, a, b)) is not None), None)

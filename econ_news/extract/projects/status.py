@@ -1,6 +1,6 @@
 """Reading a project's status: scope -> hits -> precedence.
 
-* hits: every status wording (reference/project_words.json status_wordings, soft_under_construction)
+* hits: every status wording (reference/status_words.json status_wordings, soft_under_construction)
   in the text a mention reads (its scope, see scope.py), with the text's names blanked out
   (masked_text), each read through a future marker (预计/计划/将 + 投产 -> under_construction,
   + 开工 -> planned); 建成后将 is no state.
@@ -92,27 +92,61 @@ def status_hits(masked: str, start: int, end: int, future_until: int = -1) -> li
     return hits
 
 
+def read_status(masked: str, group: list[Mention], pointed: list[tuple[int, int]]) -> StatusHit | None:
+    """A project's status from all its mentions: the hits in each mention's scope (status words before
+    future_until read as future), in the sentences pointing back to it, and in the text governing it (a
+    heading, a list's lead), with a list's group noun (35项已签约项目), then combine's precedence."""
+    hits = [h for m in group for a, b in m.scope for h in status_hits(masked, a, b, m.future_until)]
+    hits += [h for a, b in pointed for h in status_hits(masked, a, b)]
+    hits += [h for m in group if m.governing for h in status_hits(masked, *m.governing)]
+    return combine(hits, max((m.group_status for m in group if m.group_status), key=RANK.get, default=None))
+
+
 def combine(hits: list[StatusHit], group_status: str | None = None) -> StatusHit | None:
-    """The most advanced stated status. Progress-only wordings mean under construction for a project that
-    has started or states nothing else, and leave a planned or signed one as it is
-    (已签约项目正有序推进 stays signed, 已开工项目进展顺利 is under construction)."""
+    """The one precedence of status hits, in three steps:
+
+    1. the most advanced hard status wins (STATUS_CODES order; a list's group noun counts as a hard hit);
+    2. two exceptions to it, each a named rule: trial_beats_finished_building and
+       start_beats_expected_completion;
+    3. progress_only: a progress-only wording (推进, 进展顺利) means under construction for a project that
+       has started or states nothing else, and leaves a planned or signed one as it is
+       (已签约项目正有序推进 stays signed, 已开工项目进展顺利 is under construction).
+    """
     hard = [h for h in hits if not h.soft]
     if group_status:
         hard.append(StatusHit(group_status, False, -1, -1))
-    soft = [h for h in hits if h.soft]
     best = max(hard, key=lambda h: RANK[h.code], default=None)
-    if best is not None and best.code == "in_operation":
-        # 新建成的甲项目正在调试: building is finished, the trial going on is the later state.
-        done = [h for h in hard if h.code == "in_operation"]
-        trial = [h for h in hard if h.code == "trial_operation" and not h.future]
-        if trial and all(h.word in lexicon().completion_only for h in done):
-            best = trial[0]
-    if best is not None and best.code == "under_construction" and best.start >= 0:
-        # 甲项目正式开工建设。该项目预计2026年建成投产: the start is the news, the completion only expected.
-        ahead = [h for h in hard if RANK[h.code] > STARTED]
-        started = [h for h in hard if h.code == "started" and not h.future]
-        if started and all(h.future for h in ahead):
-            best = started[0]
+    best = trial_beats_finished_building(best, hard)
+    best = start_beats_expected_completion(best, hard)
+    return progress_only(best, [h for h in hits if h.soft])
+
+
+def trial_beats_finished_building(best: StatusHit | None, hard: list[StatusHit]) -> StatusHit | None:
+    """新建成的甲项目正在调试: building is finished (only completion_only_words say in_operation), the trial
+    going on is the later state."""
+    if best is None or best.code != "in_operation":
+        return best
+    done = [h for h in hard if h.code == "in_operation"]
+    trial = [h for h in hard if h.code == "trial_operation" and not h.future]
+    if trial and all(h.word in lexicon().completion_only for h in done):
+        return trial[0]
+    return best
+
+
+def start_beats_expected_completion(best: StatusHit | None, hard: list[StatusHit]) -> StatusHit | None:
+    """甲项目正式开工建设。该项目预计2026年建成投产: the start is the news, the completion only expected (a
+    future completion reads as under_construction, which the start stated as done beats)."""
+    if best is None or best.code != "under_construction" or best.start < 0:
+        return best
+    ahead = [h for h in hard if RANK[h.code] > STARTED]
+    started = [h for h in hard if h.code == "started" and not h.future]
+    if started and all(h.future for h in ahead):
+        return started[0]
+    return best
+
+
+def progress_only(best: StatusHit | None, soft: list[StatusHit]) -> StatusHit | None:
+    """The first progress-only wording, when nothing beyond started is stated."""
     if soft and (best is None or RANK[best.code] == STARTED):
         return soft[0]
     return best
