@@ -2,6 +2,8 @@
 
 listed (find_lists), included (find_enumerations), quoted (find_quoted), named (find_named),
 defined (find_defined), alias (find_aliases). A candidate is not yet a project: see predicate.py.
+Each rule and each guard that rejects a candidate has a name; its examples (what it finds, what it keeps
+out) are in reference/project_words.json rule_examples, run by tests/test_rules.py.
 """
 from __future__ import annotations
 
@@ -65,12 +67,12 @@ def find_lists(doc: ProjectText) -> list[list[Mention]]:
             continue
         first_cut = cut_leaders(text, *pieces[0])[0]
         if lex.activity_leader.search(text, pieces[0][0], first_cut):
-            continue  # 进行路基土石方、涵洞等工程施工: pieces of work, not projects
+            continue  # rule listed.pieces_of_work: 进行路基土石方、涵洞等工程施工
         items = [item for a, b in pieces if (item := list_item(doc, a, b)) is not None]
         if not items or 2 * sum(len(it.name) <= 2 for it in items) > len(items):
-            continue  # 土地、资金、能耗、环评等项目建设制约障碍: words, not names
+            continue  # rule listed.words_not_names: 土地、资金、能耗、环评等项目建设制约障碍
         if count_after and len(items) < 2:
-            continue  # 城市更新及公共服务等项目11个: a category with its count
+            continue  # rule listed.category_count: 城市更新及公共服务等项目11个
         group = combine(status_hits(text, m.start("mods"), m.end("mods")))
         for it in items:
             it.tail_from = m.end()
@@ -186,14 +188,14 @@ def find_named(doc: ProjectText) -> list[Mention]:
         cut, leader = cut_leaders(text, run_start, head_start)
         if leader and (lex.rejecting_leader.search(text, run_start, cut) or (
                 lex.location_leader.search(text, run_start, cut) and not is_terminal)):
-            continue  # 入选...示范项目, 促进...项目落地, 位于...园区 (but 引进落地甲项目 is a project)
+            continue  # rules named.rejecting_leader, named.location_leader (but 引进落地甲项目 is a project)
         if leader == "的" and lex.designation_any.search(text, run_start, cut):
-            continue  # 成为关中西部首个投运的大型数据中心: a title given to something
+            continue  # rule named.designation: 成为关中西部首个投运的大型数据中心
         if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(head)
                 and not lex.site_after.match(text, h.end())):
             continue  # 甲项目一期在格尔木工业园正式投产: where it happens
         if lex.component_leader.search(text, clause_start, cut):
-            continue  # 主要建设封装测试厂房、研发中心及配套设施: parts of a project
+            continue  # rule named.component: 主要建设封装测试厂房、研发中心及配套设施
         start = strip_openers(text, cut, head_start)
         previous = out[-1] if out else None
         if text[start] in "和及与" and previous is not None and previous.end == start:
@@ -209,11 +211,11 @@ def find_named(doc: ProjectText) -> list[Mention]:
         if not lex.terminal_end.search(name) and lex.coordinated.search(name, 0, len(name) - len(h.group())):
             continue  # 特色养生小镇和特色文化小镇: two things (甲基地及乙配套建设项目 is one)
         if lex.count_after.match(text, h.end()) or text.startswith("——", h.end()):
-            continue  # 房地产项目8个: a category and its count; 全省首个...项目——甲项目: a description
+            continue  # rule named.category_count: 房地产项目8个; 全省首个...项目——甲项目: a description
         if is_classifying_predicate(doc, cut, h.end()):
-            continue
+            continue  # rule named.classifying_predicate
         if name.startswith("“") and (text[h.start() - 1] == "”" or is_generic(core[core.find("”") + 1 :])):
-            continue  # 实施“培大育强”工程, “聚力中心化”重大项目: a slogan
+            continue  # rule named.slogan: 实施“培大育强”工程, “聚力中心化”重大项目
         counted = (previous is not None and previous.counted and previous.end == start - 1
                    and text[start - 1] in "和及与、")  # ...是甲项目和乙项目: the second of the named pair
         if not counted and lex.count_copula.search(text, clause_start, start):

@@ -15,7 +15,8 @@ from econ_news.extract.projects.text import ProjectText
 
 
 def is_project(doc: ProjectText, masked: str, m: Mention, pointed: list[tuple[int, int]]) -> bool:
-    """Whether a candidate is a project: by its form, or for a head-noun name by evidence (is_specific).
+    """Whether a candidate is a project (rule is_project.needs_evidence): by its form, or for a head-noun
+    name by evidence (is_specific).
     pointed: spans of later sentences that point back to it explicitly (该项目...)."""
     return not needs_evidence(m) or is_specific(doc, masked, m, pointed)
 
