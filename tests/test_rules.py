@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from econ_news.extract.entities import EntityContext
+from econ_news.extract.doc import annotate
 from econ_news.extract.projects import extract_projects
 from econ_news.extract.projects.lexicon import words
 from econ_news.records import Article
@@ -20,7 +20,7 @@ SKIPS = [(rule, text, names) for rule, r in RULES.items() for text, names in r["
 
 def _projects(text: str) -> dict[str, str]:
     article = Article("a", "file:///a.txt", "s", 0, None, None, None, None, text, split_sentences(text))
-    return {p.name: p.rule for p in extract_projects(article, EntityContext(None, text))}
+    return {p.name: p.rule for p in extract_projects(annotate(article))}
 
 
 def test_every_rule_has_examples():

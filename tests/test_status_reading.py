@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from econ_news.extract.entities import EntityContext
+from econ_news.extract.doc import annotate
 from econ_news.extract.projects import extract_projects
 from econ_news.extract.projects.status import StatusHit, combine
 from econ_news.records import Article
@@ -65,7 +65,7 @@ STATUS_TABLE = [
 
 def _statuses(text: str) -> dict[str, str | None]:
     article = Article("a", "file:///a.txt", "s", 0, None, None, None, None, text, split_sentences(text))
-    return {p.name: p.status for p in extract_projects(article, EntityContext(None, text))}
+    return {p.name: p.status for p in extract_projects(annotate(article))}
 
 
 @pytest.mark.parametrize("sentence, expected", STATUS_TABLE, ids=[s for s, _ in STATUS_TABLE])

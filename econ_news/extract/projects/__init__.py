@@ -24,7 +24,7 @@ group noun (35项已签约项目). Later sentences that point back with 该项�
 paragraph) add investment, land area, status and a company whose officer speaks. Mentions of one project
 (with and without company prefix or 项目, a short form, an abbreviation) become one row.
 
-Word lists live in econ_news/reference/project_words.json; the regexes are built from them once
+Word lists live in econ_news/reference/project_words.json and status_words.json; the regexes are built from them once
 (lexicon.py). The package, one module per concern, in the order extract_projects runs them:
 
     text.py        the article's text indexed once (sentences, clauses, quantities, companies, captions)
@@ -40,8 +40,7 @@ Word lists live in econ_news/reference/project_words.json; the regexes are built
 """
 from __future__ import annotations
 
-from econ_news.extract.entities import EntityContext
-from econ_news.extract.periods import find_periods
+from econ_news.extract.doc import AnnotatedArticle
 from econ_news.extract.projects.anaphora import find_anaphora
 from econ_news.extract.projects.candidates import (
     find_aliases, find_defined, find_enumerations, find_lists, find_named, find_quoted,
@@ -53,15 +52,15 @@ from econ_news.extract.projects.rows import project_row
 from econ_news.extract.projects.scope import set_scopes
 from econ_news.extract.projects.status import masked_text
 from econ_news.extract.projects.text import index_text
-from econ_news.records import Article, Project
+from econ_news.records import Project
 
 
-def extract_projects(article: Article, context: EntityContext) -> list[Project]:
-    """The projects the article names, one row per distinct project. context is the extract stage's shared
-    entity context; projects need only the article's companies and places, read with entities' functions."""
+def extract_projects(annotated: AnnotatedArticle) -> list[Project]:
+    """The projects the article names, one row per distinct project."""
+    article = annotated.article
     if not article.text:
         return []
-    doc = index_text(article)
+    doc = index_text(annotated)
     mentions: list[Mention] = []
     lists = find_lists(doc)
     listed = [(m.start, m.end) for items in lists for m in items]
@@ -86,6 +85,6 @@ def extract_projects(article: Article, context: EntityContext) -> list[Project]:
         set_scopes(doc, mentions)
         masked = masked_text(doc, mentions)
         anaphora = find_anaphora(doc, mentions)
-    periods = find_periods(doc.text, article.published_date)
+    periods = list(annotated.periods)
     return [project_row(article, doc, masked, group, anaphora, periods, mentions)
             for group in merge_mentions(mentions, aliases)]

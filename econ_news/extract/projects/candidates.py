@@ -18,7 +18,7 @@ from econ_news.extract.projects.merge import name_key
 from econ_news.extract.projects.names import (
     cut_leaders, head_core, is_classifying_predicate, is_generic, name_run_start, opens_clause, strip_openers,
 )
-from econ_news.extract.projects.status import combine, status_hits
+from econ_news.extract.projects.status import combine, status_hits, unmasked
 from econ_news.extract.projects.text import ProjectText
 
 
@@ -73,7 +73,7 @@ def find_lists(doc: ProjectText) -> list[list[Mention]]:
             continue  # rule listed.words_not_names: 土地、资金、能耗、环评等项目建设制约障碍
         if count_after and len(items) < 2:
             continue  # rule listed.category_count: 城市更新及公共服务等项目11个
-        group = combine(status_hits(text, m.start("mods"), m.end("mods")))
+        group = combine(status_hits(unmasked(doc), m.start("mods"), m.end("mods")))
         for it in items:
             it.tail_from = m.end()
             it.group_status = group.code if group else None

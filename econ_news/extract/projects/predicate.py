@@ -10,11 +10,11 @@ from econ_news.extract import budget
 from econ_news.extract.projects.attributes import investment_in, mention_investment
 from econ_news.extract.projects.lexicon import ROUTE, lexicon
 from econ_news.extract.projects.mention import Mention
-from econ_news.extract.projects.status import status_hits
+from econ_news.extract.projects.status import Masked, status_hits
 from econ_news.extract.projects.text import ProjectText
 
 
-def is_project(doc: ProjectText, masked: str, m: Mention, pointed: list[tuple[int, int]]) -> bool:
+def is_project(doc: ProjectText, masked: Masked, m: Mention, pointed: list[tuple[int, int]]) -> bool:
     """Whether a candidate is a project (rule is_project.needs_evidence): by its form, or for a head-noun
     name by evidence (is_specific).
     pointed: spans of later sentences that point back to it explicitly (该项目...)."""
@@ -26,7 +26,7 @@ def needs_evidence(m: Mention) -> bool:
     return m.rule == "named" or (m.rule == "quoted" and not lexicon().terminal_end.search(m.name))
 
 
-def is_specific(doc: ProjectText, masked: str, m: Mention, pointed: list[tuple[int, int]]) -> bool:
+def is_specific(doc: ProjectText, masked: Masked, m: Mention, pointed: list[tuple[int, int]]) -> bool:
     """Evidence that a head-noun name is one undertaking and not a kind of project. pointed: the spans of
     later sentences that point back to it with 该项目 and the like (目前该项目主体框架已基本完成)."""
     budget.check("projects: evidence")

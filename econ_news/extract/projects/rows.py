@@ -10,7 +10,7 @@ from econ_news.extract.projects.attributes import (
 from econ_news.extract.projects.lexicon import RULE_ORDER, lexicon
 from econ_news.extract.projects.mention import Mention
 from econ_news.extract.projects.merge import name_key
-from econ_news.extract.projects.status import read_status, status_date
+from econ_news.extract.projects.status import Masked, read_status, status_date
 from econ_news.extract.projects.text import ProjectText
 from econ_news.records import Article, Project, stable_id
 
@@ -18,7 +18,7 @@ from econ_news.records import Article, Project, stable_id
 def project_row(
     article: Article,
     doc: ProjectText,
-    masked: str,
+    masked: Masked,
     group: list[Mention],
     anaphora: dict[int, list[tuple[int, int, bool]]],
     periods: list[PeriodMention],

@@ -21,7 +21,7 @@ from functools import lru_cache
 from econ_news.extract.periods import PeriodMention
 from econ_news.extract.projects.lexicon import lexicon
 from econ_news.extract.projects.mention import Mention
-from econ_news.extract.projects.text import ProjectText, clause_breaks
+from econ_news.extract.projects.text import ProjectText
 from econ_news.records import STATUS_CODES
 
 
@@ -29,14 +29,21 @@ RANK = {code: i for i, code in enumerate(STATUS_CODES)}
 STARTED = RANK["started"]
 
 
-class MaskedText(str):
-    """The article text with names blanked out, and where its clause punctuation is (what clause_breaks would
-    find in it: the text's, less any inside a blanked name), so that it is not scanned again."""
+@dataclass(frozen=True)
+class Masked:
+    """The text status words are read in: the article's, with the names of projects blanked out (□) when
+    read for a project, and where its clause punctuation is."""
 
+    text: str
     clause_breaks: list[int]
 
 
-def masked_text(doc: ProjectText, mentions: list[Mention]) -> MaskedText:
+def unmasked(doc: ProjectText) -> Masked:
+    """The article's text as it is (a list's group noun is read before any name is known)."""
+    return Masked(doc.text, doc.clause_breaks)
+
+
+def masked_text(doc: ProjectText, mentions: list[Mention]) -> Masked:
     """The text with every name blanked out, so status words inside names (续建项目) are not read."""
     text = doc.text
     parts = []
@@ -46,9 +53,8 @@ def masked_text(doc: ProjectText, mentions: list[Mention]) -> MaskedText:
             parts += [text[pos : m.start], "□" * (m.end - m.start)]
             pos = m.end
     parts.append(text[pos:])
-    masked = MaskedText("".join(parts))
-    masked.clause_breaks = [b for b in doc.clause_breaks if masked[b] != "□"]
-    return masked
+    masked = "".join(parts)
+    return Masked(masked, [b for b in doc.clause_breaks if masked[b] != "□"])
 
 
 @dataclass(frozen=True)
@@ -68,22 +74,21 @@ def status_kind(word: str) -> tuple[str, bool]:
     return next((c, s) for r, c, s in lexicon().status_kinds if r.fullmatch(word))
 
 
-def status_hits(masked: str, start: int, end: int, future_until: int = -1) -> list[StatusHit]:
-    """Status wordings in masked[start:end]. Wordings before future_until are read as future (the name's
-    clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
+def status_hits(masked: Masked, start: int, end: int, future_until: int = -1) -> list[StatusHit]:
+    """Status wordings in masked.text[start:end]. Wordings before future_until are read as future (the
+    name's clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
     lex = lexicon()
     hits = []
-    breaks = None
-    for m in lex.status.finditer(masked, start, end):
+    breaks = masked.clause_breaks
+    text = masked.text
+    for m in lex.status.finditer(text, start, end):
         word = m.group()
         code, soft = status_kind(word)
-        if lex.future_after.match(masked, m.end(), min(len(masked), m.end() + 6)):
+        if lex.future_after.match(text, m.end(), min(len(text), m.end() + 6)):
             continue  # 建成后将...: what will follow completion, not a state
-        if breaks is None:
-            breaks = masked.clause_breaks if isinstance(masked, MaskedText) else clause_breaks(masked)
         i = bisect_left(breaks, m.start())
         clause_start = max(start, breaks[i - 1] + 1) if i else start
-        future = m.start() < future_until or lex.future_marker.search(masked, clause_start, m.start()) is not None
+        future = m.start() < future_until or lex.future_marker.search(text, clause_start, m.start()) is not None
         if future and lex.future_completion.search(word):
             code, soft = "under_construction", False
         elif future and lex.future_start.search(word):
@@ -92,7 +97,7 @@ def status_hits(masked: str, start: int, end: int, future_until: int = -1) -> li
     return hits
 
 
-def read_status(masked: str, group: list[Mention], pointed: list[tuple[int, int]]) -> StatusHit | None:
+def read_status(masked: Masked, group: list[Mention], pointed: list[tuple[int, int]]) -> StatusHit | None:
     """A project's status from all its mentions: the hits in each mention's scope (status words before
     future_until read as future), in the sentences pointing back to it, and in the text governing it (a
     heading, a list's lead), with a list's group noun (35项已签约项目), then combine's precedence."""

@@ -6,12 +6,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from functools import lru_cache
 
-from econ_news.extract.amounts import Quantity, find_quantities
-from econ_news.extract.entities import Place, find_companies
+from econ_news.extract.amounts import Quantity
+from econ_news.extract.doc import AnnotatedArticle
+from econ_news.extract.entities import Place
 from econ_news.extract.projects.lexicon import CLAUSE_BREAK, lexicon
-from econ_news.records import Article, Sentence
+from econ_news.records import Sentence
 from econ_news.segment.sentences import split_sentences
 
 
@@ -68,11 +68,11 @@ class ProjectText:
         return any(a <= pos < b for a, b in self.caption_spans)
 
 
-def index_text(article: Article) -> ProjectText:
-    text = article.text
-    sentences = list(article.sentences or split_sentences(text)) or [Sentence(0, len(text), 0)]
-    quantities = sorted(find_quantities(text), key=lambda q: q.start)
-    companies = sorted(find_companies(text), key=lambda c: c.start)
+def index_text(annotated: AnnotatedArticle) -> ProjectText:
+    text = annotated.text
+    sentences = list(annotated.sentences or split_sentences(text)) or [Sentence(0, len(text), 0)]
+    quantities = sorted(annotated.quantities, key=lambda q: q.start)
+    companies = sorted(annotated.companies, key=lambda c: c.start)
     caption = lexicon().caption
     captions = []
     pos = 0
@@ -88,7 +88,7 @@ def index_text(article: Article) -> ProjectText:
         sentence_starts=[s.start for s in sentences],
         sentence_ends=[s.end for s in sentences],
         paragraph_of_sentence=[s.paragraph for s in sentences],
-        clause_breaks=clause_breaks(text),
+        clause_breaks=[m.start() for m in CLAUSE_BREAK.finditer(text)],
         quantities=quantities,
         quantity_starts=[q.start for q in quantities],
         companies=companies,
@@ -96,11 +96,3 @@ def index_text(article: Article) -> ProjectText:
         caption_spans=captions,
         in_company_name=in_company_name,
     )
-
-
-@lru_cache(maxsize=4)
-def clause_breaks(text: str) -> list[int]:
-    """Sorted positions of clause punctuation in text (the article or its masked copy): the last one before
-    a position, found by bisection, is where that position's clause starts. Cached for the few texts of the
-    article being read; callers must not change the list."""
-    return [m.start() for m in CLAUSE_BREAK.finditer(text)]
