@@ -24,8 +24,8 @@ group noun (35项已签约项目). Later sentences that point back with 该项�
 paragraph) add investment, land area, status and a company whose officer speaks. Mentions of one project
 (with and without company prefix or 项目, a short form, an abbreviation) become one row.
 
-Word lists live in econ_news/reference/project_words.json and status_words.json; the regexes are built from them once
-(lexicon.py). The package, one module per concern, in the order extract_projects runs them:
+Word lists live in econ_news/reference/project_words.json and status_words.json; the regexes are built
+from them once (lexicon.py). The package, one module per concern, in the order extract_projects runs them:
 
     text.py        the article's text indexed once (sentences, clauses, quantities, companies, captions)
     candidates.py  the finders: listed, included, quoted, named, defined, alias
