@@ -12,7 +12,7 @@ strings built from the words that matter:
   strip        strip_inline applied only where Furniture.strip_inline_any finds something, against always;
   periods      the period pattern against the same pattern without its "some group matched" ending,
                empty matches skipped;
-  defined      projects._defined_subjects (the 是...重点项目 tail read once per 是) against the whole
+  defined      projects.candidates.defined_subjects (the 是...重点项目 tail read once per 是) against the whole
                subject + tail pattern tried at every position;
   company      entities._name_start (one scan for all stop words) against one str.find loop per word;
   product      amounts._product with factors of 1 (skipped) against the exact decimal product of all.
@@ -32,7 +32,8 @@ import opencc  # noqa: E402
 
 from decimal import Decimal  # noqa: E402
 
-from econ_news.extract import amounts, entities, periods, projects  # noqa: E402
+from econ_news.extract import amounts, entities, periods  # noqa: E402
+from econ_news.extract.projects import candidates, lexicon  # noqa: E402
 from econ_news.normalize import patterns, script  # noqa: E402
 
 
@@ -99,12 +100,12 @@ def main() -> int:
                 lambda t: [m.groupdict() | {"span": m.span()} for m in fast_periods.finditer(t)],
                 lambda t: [m.groupdict() | {"span": m.span()} for m in plain_periods.finditer(t) if m.end() > m.start()])
 
-    subject = f"(?P<x>[^{re.escape(projects._DEFINED_SUBJECT_STOPS)}]{{2,30}}?)"
-    plain_defined = re.compile(subject + projects._lexicon().defined_tail.pattern)
+    subject = f"(?P<x>[^{re.escape(candidates.DEFINED_SUBJECT_STOPS)}]{{2,30}}?)"
+    plain_defined = re.compile(subject + lexicon.lexicon().defined_tail.pattern)
     defined_words = ["甲", "乙丙", "丁戊己庚", "是", "重点", "重大", "示范", "项目", "工程", ",", "。", "“", "、", "的",
                      "\n", "省市县区域" * 2]
     ok &= check("defined", pages + random_texts(defined_words, args.random, rng) + random_long_texts(defined_words, rng),
-                projects._defined_subjects, lambda t: [m.span("x") for m in plain_defined.finditer(t)])
+                candidates.defined_subjects, lambda t: [m.span("x") for m in plain_defined.finditer(t)])
 
     stops = entities._words()["company_left_stops"] + entities._words()["location_prepositions"]
 

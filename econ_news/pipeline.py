@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from econ_news.extract.article import extract_article
+from econ_news.extract.budget import EXTRACT_SECONDS_PER_ARTICLE, TimeBudgetExceeded, time_budget
 from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, RawFileRef, read_raw_file
 from econ_news.normalize import normalize_document
 from econ_news.records import Article, Metric, NormalizedDocument, Project, RawDocument, Reject
@@ -68,16 +69,28 @@ def segment_batch(docs: list[NormalizedDocument], max_articles: int = DEFAULT_MA
     return articles, rejects
 
 
-def extract_batch(articles: list[Article]) -> tuple[list[Project], list[Metric], list[Reject]]:
+def extract_batch(articles: list[Article], budget_seconds: float = EXTRACT_SECONDS_PER_ARTICLE
+                  ) -> tuple[list[Project], list[Metric], list[Reject]]:
+    """Each article's rows; an article that takes more than budget_seconds of CPU yields none and becomes a
+    `time_budget_exceeded` reject, so one odd page cannot hold its batch."""
     projects, metrics, rejects = [], [], []
     for article in articles:
-        got = _guarded(article, "extract", lambda: extract_article(article))
+        got = _guarded(article, "extract", lambda: _extract_within(article, budget_seconds))
         if isinstance(got, Reject):
             rejects.append(got)
             continue
         projects.extend(got[0])
         metrics.extend(got[1])
     return projects, metrics, rejects
+
+
+def _extract_within(article: Article, budget_seconds: float) -> tuple[list[Project], list[Metric]] | Reject:
+    try:
+        with time_budget(budget_seconds):
+            return extract_article(article)
+    except TimeBudgetExceeded as exc:
+        detail = f"article {article.article_id} ({len(article.text)} characters): {exc}"
+        return Reject(article.source_uri, article.doc_sha256, "extract", "time_budget_exceeded", detail)
 
 
 def process_refs(refs: list[RawFileRef], max_bytes: int = DEFAULT_MAX_FILE_BYTES) -> BatchResult:

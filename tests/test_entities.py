@@ -159,7 +159,7 @@ def test_ambiguous_forms_go_to_the_province_in_context(text, code):
         ("冬日,走进甘肃银高储能科技有限公司8吉瓦时磷酸铁锂电池项目现场", ["甘肃银高储能科技有限公司"]),
         ("“建成后将克服波动性。”武威华景领航电力有限公司总经理李民介绍说", ["武威华景领航电力有限公司"]),
         ("在位于甘州区平山湖蒙古族乡的中船风电(张掖)新能源有限公司甘州平山湖项目现场", ["中船风电(张掖)新能源有限公司"]),
-        # a branch written right after its parent is one company name (projects.py appends it the same way)
+        # a branch written right after its parent is one company name (the projects package appends it the same way)
         ("。”协和新能源集团有限公司甘肃分公司副总经理张小龙说", ["协和新能源集团有限公司甘肃分公司"]),
         ("项目由中国移动通信集团有限公司兰州分公司负责建设", ["中国移动通信集团有限公司兰州分公司"]),
         ("华能集团天水分公司与清水县签订协议", ["华能集团天水分公司"]),

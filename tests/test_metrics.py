@@ -10,7 +10,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from econ_news.extract.entities import EntityContext
+from econ_news.extract.doc import annotate
 from econ_news.extract.metrics import extract_metrics
 from econ_news.records import ARTICLES_SCHEMA, CONTRACT_INDICATORS, METRICS_SCHEMA, Article, Metric, to_table
 from econ_news.segment.sentences import split_sentences
@@ -22,7 +22,7 @@ NO_PERIOD = (None, None)
 
 def read(text: str, published: date | None = None, title: str | None = None) -> list[Metric]:
     article = Article("a1", "t.txt", "", 0, title, published, None, None, text, split_sentences(text))
-    return extract_metrics(article, EntityContext(title, text))
+    return extract_metrics(annotate(article))
 
 
 def contract_rows(metrics: list[Metric]) -> list[tuple]:

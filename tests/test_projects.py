@@ -14,7 +14,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from econ_news.extract.entities import EntityContext
+from econ_news.extract.doc import annotate
 from econ_news.extract.projects import extract_projects
 from econ_news.records import ARTICLES_SCHEMA, PROJECTS_SCHEMA, Article, stable_id, to_table
 from econ_news.segment.sentences import split_sentences
@@ -33,7 +33,7 @@ def article(text: str, published: date | None = None) -> Article:
 
 def extract(text: str, published: date | None = None):
     a = article(text, published)
-    return extract_projects(a, EntityContext(a.title, a.text))
+    return extract_projects(annotate(a))
 
 
 def row(name, company=ANY, investment=ANY, status=ANY):
@@ -297,8 +297,8 @@ def test_extracts_expected_rows(text, expected):
 def test_evidence_offsets_and_stable_ids():
     text = CASES[[c[0] for c in CASES].index("anaphora-investment-company")][1]
     a = article(text)
-    first = extract_projects(a, EntityContext(None, text))
-    again = extract_projects(a, EntityContext(None, text))
+    first = extract_projects(annotate(a))
+    again = extract_projects(annotate(a))
     assert [p.project_id for p in first] == [p.project_id for p in again]
     for p in first:
         assert text[p.evidence_start : p.evidence_end] == p.evidence
@@ -334,7 +334,7 @@ def _score_split(split: str, tmp_path: Path) -> dict:
         normalized = normalize_document(RawDocument.from_bytes(str(path), path.read_bytes()))
         for a in segment_document(normalized) if hasattr(normalized, "blocks") else []:
             articles.append(a)
-            projects.extend(extract_projects(a, EntityContext(a.title, a.text)))
+            projects.extend(extract_projects(annotate(a)))
     out = tmp_path / split
     for name, records, schema in (("articles", articles, ARTICLES_SCHEMA), ("projects", projects, PROJECTS_SCHEMA)):
         (out / name).mkdir(parents=True)

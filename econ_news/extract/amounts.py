@@ -351,13 +351,6 @@ def find_quantities(text: str) -> list[Quantity]:
     >>> (q.low, q.high, q.value, q.unit)
     (500000000.0, 1000000000.0, None, 'CNY')
     """
-    return list(_quantities(text))
-
-
-@lru_cache(maxsize=4)
-def _quantities(text: str) -> tuple[Quantity, ...]:
-    """find_quantities of the last few texts: the metrics and the projects of an article read the same
-    text's quantities, one right after the other. Small and bounded: texts come one article at a time."""
     normalised = _half_width(text)
     quantity, percent_words = _quantity_patterns()
     found: list[Quantity] = []
@@ -376,7 +369,7 @@ def _quantities(text: str) -> tuple[Quantity, ...]:
         q = _quantity_from_match(text, m)
         if q:
             found.append(q)
-    return tuple(sorted(found, key=lambda q: q.start))
+    return sorted(found, key=lambda q: q.start)
 
 
 # ---------------------------------------------------------------- growth and shares

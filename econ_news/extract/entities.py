@@ -598,6 +598,9 @@ class EntityContext:
         if lists:
             self._subjects = sorted(self._subjects + lists, key=lambda x: x[0])
             self._subject_starts = [pos for pos, _ in self._subjects]
+        # subject index -> (index, entity) of the nearest subject at or before it, in its paragraph, that
+        # stands for an entity ((-1, None) when none does); filled by _last_resolved as figures ask
+        self._nearest: dict[int, tuple[int, _Entity | None]] = {}
 
     # ----------------------------------------------------------------- public
 
@@ -615,12 +618,34 @@ class EntityContext:
                 return self._named(entity)
         paragraph_start = self.text.rfind("\n", 0, start) + 1
         first = bisect.bisect_left(self._subject_starts, paragraph_start)
-        for pos, item in reversed(self._subjects[first : bisect.bisect_left(self._subject_starts, start)]):
-            entity = self._entity(item) if isinstance(item, _Mention) else self._resolve_anaphor(item, pos)
-            if entity is not None:
-                return self._named(entity)
+        entity = self._last_resolved(first, bisect.bisect_left(self._subject_starts, start))
+        if entity is not None:
+            return self._named(entity)
         fallback = self._main_entity or self._province_entity(None)
         return self._named(fallback) if fallback else ("", None)
+
+    def _last_resolved(self, first: int, end: int) -> _Entity | None:
+        """The entity of the last subject of self._subjects[first:end] that stands for one (the subjects of
+        a figure's paragraph before its clause; first is the paragraph's first subject). Each subject's
+        answer is kept: a paragraph of n figures whose subjects resolve to nothing costs n steps, not n^2."""
+        found: tuple[int, _Entity | None] = (-1, None)
+        walked = []
+        k = end - 1
+        while k >= first:
+            if k in self._nearest:
+                found = self._nearest[k]
+                break
+            pos, item = self._subjects[k]
+            entity = self._entity(item) if isinstance(item, _Mention) else self._resolve_anaphor(item, pos)
+            if entity is not None:
+                found = (k, entity)
+                self._nearest[k] = found
+                break
+            walked.append(k)
+            k -= 1
+        for k in walked:
+            self._nearest[k] = found
+        return found[1]
 
     # ----------------------------------------------------------------- building
 

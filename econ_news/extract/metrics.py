@@ -45,9 +45,11 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from econ_news.extract.amounts import Growth, Quantity, find_growth, find_quantities, find_shares
-from econ_news.extract.entities import EntityContext, Place, find_companies
-from econ_news.extract.periods import PeriodMention, find_periods
+from econ_news.extract import budget
+from econ_news.extract.amounts import Growth, Quantity
+from econ_news.extract.doc import AnnotatedArticle
+from econ_news.extract.entities import Place
+from econ_news.extract.periods import PeriodMention
 from econ_news.records import Article, Metric, Sentence, stable_id
 from econ_news.reference import alternation, load_json
 
@@ -175,23 +177,21 @@ class _Row:
 class _Reader:
     """What is found once over one article's text, and the per-sentence reading of it."""
 
-    def __init__(self, article: Article, context: EntityContext) -> None:
-        text = article.text
+    def __init__(self, doc: AnnotatedArticle) -> None:
+        text = doc.text
         self.text = text
-        self.context = context
+        self.context = doc.entities
         self.lex = _lexicon()
         self.ref = _reference()
-        self.quantities = find_quantities(text)
+        self.quantities = list(doc.quantities)
         self.quantity_starts = [q.start for q in self.quantities]
-        self.growths = find_growth(text)
+        self.growths = list(doc.growths)
         self.growth_starts = [g.start for g in self.growths]
-        self.shares = find_shares(text)
+        self.shares = list(doc.shares)
         self.share_starts = [s.start for s in self.shares]
-        self.periods = find_periods(text, article.published_date)
+        self.periods = list(doc.periods)
         self.period_starts = [p.start for p in self.periods]
-        # The context has them already; asking find_companies again can mean scanning the text again, as
-        # its small cache may have let the text go while the projects were read.
-        self.companies = list(context.companies) if context.text == text else find_companies(text)
+        self.companies = list(doc.companies)
         self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
         self.quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
         self.quoted_starts = [s for s, _ in self.quoted]
@@ -501,11 +501,12 @@ class _Reader:
                 return c if self.lex.speech.match(text, c.end) else None
         return None
 
-def extract_metrics(article: Article, context: EntityContext) -> list[Metric]:
+def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
     """Every figure the article's body states, one row each (reading rules: module docstring)."""
+    article = doc.article
     if not article.sentences:
         return []
-    reader = _Reader(article, context)
+    reader = _Reader(doc)
     metrics: list[Metric] = []
     seen: set[str] = set()
     paragraphs: dict[int, list[Sentence]] = {}
@@ -516,6 +517,7 @@ def extract_metrics(article: Article, context: EntityContext) -> list[Metric]:
         carried: PeriodMention | None = None
         paragraph_money: _Row | None = None
         for sentence in sentences:
+            budget.check("metrics: sentences")
             rows, paragraph_money = reader.sentence_rows(sentence, paragraph_money)
             carried = reader.carried_period(sentence, rows, carried)
             for row in rows:

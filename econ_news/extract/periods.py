@@ -25,7 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
 from econ_news.extract.amounts import parse_number
@@ -236,13 +236,6 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     ...  for p in find_periods("2023年,上半年,截至10月底", date(2023, 11, 5))]
     [('2023年', '2023-01-01', '2023-12-31', 'year'), ('上半年', '2023-01-01', '2023-06-30', 'half'), ('截至10月底', '2023-01-01', '2023-10-31', 'as_of')]
     """
-    return list(_periods(text, published))
-
-
-@lru_cache(maxsize=4)
-def _periods(text: str, published: date | None) -> tuple[PeriodMention, ...]:
-    """find_periods of the last few texts: the metrics and the projects of an article read the same
-    text's periods, one right after the other. Small and bounded: texts come one article at a time."""
     normalised = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     as_of_prefixes = _reference()["as_of_prefixes"]
     found: list[PeriodMention] = []
@@ -252,4 +245,4 @@ def _periods(text: str, published: date | None) -> tuple[PeriodMention, ...]:
         mention = _mention(m, text, published)
         if mention:
             found.append(mention)
-    return tuple(found)
+    return found

@@ -1,0 +1,78 @@
+"""What text each mention reads its status and figures from (its scope) and which heading governs it.
+"""
+from __future__ import annotations
+
+from econ_news.extract import budget
+from econ_news.extract.projects.lexicon import lexicon
+from econ_news.extract.projects.mention import Mention
+from econ_news.extract.projects.text import ProjectText
+
+
+def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
+    """What each mention reads status and figures from: its clause before the name (before a list's first
+    item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
+    clause that only classifies it, up to a semicolon or the next project named in a later clause."""
+    text = doc.text
+    future_marker = lexicon().future_marker
+    list_starts: dict[int, int] = {}
+    for m in mentions:
+        if m.list_id is not None:
+            list_starts.setdefault(m.list_id, m.start)
+    for i, m in enumerate(mentions):
+        budget.check("projects: scopes")
+        if m.list_id is not None:
+            start = list_starts[m.list_id]
+        else:
+            start = m.outer_start if m.outer_start is not None else m.start
+        s_start, s_end = doc.sentence_span(start)
+        tail_start = m.tail_from if m.tail_from is not None else m.end
+        rest = text[tail_start:s_end].lstrip(",，")
+        if rest.startswith("是"):
+            tail_start = doc.clause_end(s_end - len(rest) + 1)
+        tail_end = doc.clause_end(tail_start) if m.list_id is not None else s_end
+        for j in range(i + 1, len(mentions)):
+            n = mentions[j]
+            if n.start >= tail_end:
+                break
+            if n.list_id is not None and n.list_id == m.list_id:
+                continue
+            if n.start > tail_start and doc.clause_start(n.start) > tail_start:
+                tail_end = doc.clause_start(n.start)
+                break
+        for semicolon in ";；":
+            cut = text.find(semicolon, tail_start, tail_end)
+            if cut >= 0:
+                tail_end = cut
+        clause_start = doc.clause_start(start)
+        m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
+        future = future_marker.search(text, clause_start, start)
+        m.future_until = doc.clause_end(tail_start) if future else -1
+        m.lead_from = max([s_start] + [n.end for n in mentions[:i] if s_start <= n.end <= start])
+        if m.governing is None:
+            colon = max(text.rfind(":", s_start, start), text.rfind("：", s_start, start))
+            if colon >= 0:
+                m.governing = (s_start, colon)  # 在此次开工的重点项目中:投资5亿多元的韩家峡水库项目...
+            else:
+                m.governing = heading_of_item(doc, start)  # ...的项目有6个:\n一是甲项目,总投资32亿元;
+
+
+def heading_of_item(doc: ProjectText, pos: int) -> tuple[int, int] | None:
+    """A numbered line (一是, 1., (1), ①) under a line that ends in a colon, with only numbered lines between:
+    the heading's text governs the item."""
+    text = doc.text
+    marker = lexicon().item_marker
+    line_start = text.rfind("\n", 0, pos) + 1
+    if not marker.match(text, line_start + len(text[line_start:pos]) - len(text[line_start:pos].lstrip())):
+        return None
+    end = line_start - 1
+    for _ in range(30):
+        if end < 0:
+            return None
+        start = text.rfind("\n", 0, end) + 1
+        line = text[start:end].strip()
+        if line.endswith((":", "：")):
+            return (start, start + text[start:end].rstrip().rfind(line[-1]))
+        if line and not marker.match(line):
+            return None
+        end = start - 1
+    return None
