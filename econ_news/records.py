@@ -74,7 +74,7 @@ class Block:
     editor) are kept as kind="meta" so segment can read the publication date from them.
     """
 
-    kind: str  # "heading" | "paragraph" | "meta" | "byline"
+    kind: str  # "heading" | "paragraph" | "meta" | "byline" | "issue_date" (an e-paper's) | "signoff" ((记者 X) closing an article)
     text: str
     level: int = 0  # markdown heading level when the page marks one (1 = "# "), else 0
     published_date: date | None = None  # for kind="meta": the date the line states

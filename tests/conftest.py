@@ -9,7 +9,8 @@ from flows.settings import configure_environment
 configure_environment()  # before anything imports prefect: no telemetry from test runs either
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
+# ../shared beside the clone; a worktree one level deeper (wt/<name>) finds it further up.
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared" / "corpus").is_dir()), REPO.parent / "shared")
 SAMPLE_RAW = REPO / "data" / "raw"
 
 

@@ -2,12 +2,14 @@
 
 Stages, in order (each one's input is the previous one's output):
 1. decode: BOM, UTF-8, the page's declared codec, GB18030, then charset-normalizer's guess;
-2. markup: tags, scripts, comments and entities out, block elements become line breaks;
+2. markup: read by lxml's HTML parser; scripts, comments and navigation out, entities decoded, block
+   elements become line breaks, a headline element one "# " line;
 3. pinyin annotations out (before script conversion: OpenCC would otherwise see them as text);
 4. traditional -> simplified, only when a traditional-only character is present;
 5. full-width ASCII forms -> half-width;
-6. lines -> blocks: furniture and captions dropped, metadata and bylines tagged, broken
-   paragraphs rejoined (econ_news.normalize.blocks; wordings in reference/furniture.json).
+6. lines -> blocks: furniture and captions dropped, metadata and bylines tagged, an e-paper's issue
+   date and a closing sign-off kept as blocks of their own for segment, broken paragraphs rejoined
+   (econ_news.normalize.blocks; wordings in reference/furniture.json).
 """
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 
-from econ_news.normalize.dates import DATE_ONLY, DATE_WIDGET, first_date
+from econ_news.normalize.dates import CLOCKED, DATE_ONLY, DATE_WIDGET, YEARLESS_STAMP, first_date, stamp_date
 from econ_news.normalize.patterns import CJK, Furniture, furniture
 from econ_news.records import Block
 
@@ -37,6 +37,8 @@ _SPACE_AT_NUMBER = re.compile(rf"(?<=[{CJK}])\s+(?=\d)|(?<=\d)\s+(?=[{CJK}])")
 # C-speed checks for what any match must contain skip them on the many lines that cannot match.
 _WHITESPACE = re.compile(r"\s")
 _BRACKET_PAIRS = ("“”", "()", "【】", "《》")
+_MENU_SEPARATOR = re.compile(r"\s*[|/]\s*|\s+")
+_MENU_ITEM = re.compile(rf"[{CJK}A-Za-z]{{2,8}}")
 _MIN_NOISE_TOKENS = 3
 _MIN_WRAPPED_LINES = 5
 _MIN_WRAP_WIDTH = 20
@@ -51,6 +53,8 @@ class _Unit:
     level: int = 0
     published_date: date | None = None
     photo: bool = False
+    issue: bool = False  # a date line in an e-paper's page header (上一版 下一版 2020年3月30日): the issue date
+    signoff: str | None = None  # the reporters' credit that closed this paragraph: (记者 蒲利宏)
 
 
 def build_blocks(text: str) -> tuple[Block, ...]:
@@ -59,11 +63,13 @@ def build_blocks(text: str) -> tuple[Block, ...]:
     units = [unit for line in _unwrap(lines, f) if (unit := _classify(line, f)) is not None]
     for step in (_drop_link_lists, _merge_split_credits, _resolve_original_titles, _resolve_credits, _rejoin):
         units = step(units, f)
-    return tuple(
-        Block(u.kind, u.text, u.level, u.published_date)
-        for u in units
-        if u.kind in ("heading", "paragraph", "meta", "byline")
-    )
+    blocks: list[Block] = []
+    for u in units:
+        if u.kind in ("heading", "paragraph", "meta", "byline"):
+            blocks.append(Block("issue_date" if u.issue else u.kind, u.text, u.level, u.published_date))
+            if u.signoff is not None:
+                blocks.append(Block("signoff", u.signoff))
+    return tuple(blocks)
 
 
 # --- one line at a time -------------------------------------------------------------------
@@ -74,7 +80,9 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
     markdown = _MARKDOWN_HEADING.match(line)
     if markdown:
         level, line = len(markdown.group(1)), markdown.group(2)
+    epaper_header = False
     if f.strip_inline_any.found_in(line):
+        epaper_header = f.epaper_controls.search(line) is not None
         line = f.strip_inline.sub("", line)
     line = _single_spaced(line).strip()
     if "!" <= line[-1:] <= "~":  # noise ends the (stripped) line with an ASCII character
@@ -88,14 +96,27 @@ def _classify(line: str, f: Furniture) -> _Unit | None:
         return _Unit("meta", f.subtitle_marker.sub("", line).strip())
     meta = _meta(line, f)
     if meta is not None:
-        return meta
-    if DATE_WIDGET.match(line) or f.drop_line.found_in(line):
+        return replace(meta, issue=True) if epaper_header and meta.published_date else meta
+    if DATE_WIDGET.match(line) or f.drop_line.found_in(line) or _is_menu(line, f):
         return None
+    if len(line) <= f.max_meta_chars and f.field_line.match(line):
+        return None  # a record card's field with no date (索引号:…, 发布者:管理员)
     if f.recommendation_header.search(line):
         return _Unit("list_header", line)
     if level:
-        return _Unit("heading", line, level)
+        return None if f.caption_line.search(line) else _Unit("heading", line, level)
     return _credit(line, f) or _caption_or_text(line, f)
+
+
+def _is_menu(line: str, f: Furniture) -> bool:
+    """A navigation strip: short items side by side (网站首页 本网原创 政务公开 …), at least two of them the
+    names of a site's sections. A headline or a list of reporters' names has none."""
+    if " " not in line and "|" not in line:
+        return False
+    items = _MENU_SEPARATOR.split(line.strip(" |"))
+    if len(items) < f.menu_min_items or any(not _MENU_ITEM.fullmatch(item) for item in items):
+        return False
+    return sum(item in f.menu_words for item in items) >= 2
 
 
 def _is_noise(line: str) -> bool:
@@ -110,14 +131,20 @@ def _is_noise(line: str) -> bool:
 
 
 def _meta(line: str, f: Furniture) -> _Unit | None:
-    """A publication stamp: a bare date, or a short labelled line (来源:, 日期:, 编辑:) with a date or a source."""
+    """A publication stamp: a bare date, a date with its clock time beside little else (the outlet:
+    鄂尔多斯融媒 2023-03-30 16:10:25), or a short labelled line (来源:, 日期:, 编辑:) with a date or a source."""
     if len(line) > f.max_meta_chars or "。" in line:
         return None
     if DATE_ONLY.match(line):
         return _Unit("meta", line, published_date=first_date(line))
     if f.meta_field.search(line) is None:
+        clocked = CLOCKED.search(line) or YEARLESS_STAMP.search(line)
+        if clocked is not None and len(line) - len(clocked.group()) <= f.max_stamp_other_chars:
+            return _Unit("meta", line, published_date=stamp_date(line))  # none when the year is left out
         return None
-    stated = first_date(line)
+    stated = stamp_date(line)
+    if stated is None and YEARLESS_STAMP.search(line):
+        return _Unit("meta", line)  # 07-14 10:31 来源:…: segment infers the year
     if stated is None and f.standalone_source.search(line) is None:
         return None
     return _Unit("meta", line, published_date=stated)
@@ -136,17 +163,21 @@ def _credit(line: str, f: Furniture) -> _Unit | None:
 def _caption_or_text(line: str, f: Furniture) -> _Unit | None:
     if f.caption_line.search(line):
         return None
-    if len(line) <= _MAX_INLINE_CAPTION_CHARS and (
+    note = f.trailing_note.search(line) if "(" in line or "[" in line else None  # a trailing note opens with one
+    note_text = note.group().strip() if note is not None else ""
+    # (记者 蒲利宏) after a sentence signs the article off; (记者 蒲利宏 摄) credits a photo.
+    signoff = note_text if note is not None and f.signoff_note.match(note_text) and not f.is_photo_credit(note_text) else None
+    if signoff is None and len(line) <= _MAX_INLINE_CAPTION_CHARS and (
         f.caption_with_credit.match(line) or f.ends_with_photo_credit(line)
     ):
         return None  # a caption with its photo credit on the same line
     if _heading_shaped(line, f):
         return _Unit("heading", line)
-    if "(" in line or "[" in line:  # a trailing note opens with one
-        line = f.trailing_note.sub("", line)
+    if note is not None:
+        line = line[: note.start()]
     if _WHITESPACE.search(line):
         line = _SPACE_AT_NUMBER.sub("", line)
-    return _Unit("paragraph", line) if _HAS_WORD.search(line) else None
+    return _Unit("paragraph", line, signoff=signoff) if _HAS_WORD.search(line) else None
 
 
 def _heading_shaped(line: str, f: Furniture) -> bool:
@@ -338,9 +369,10 @@ def _rejoin(units: list[_Unit], f: Furniture) -> list[_Unit]:
     for unit in units:
         previous = joined[-1] if joined else None
         if previous is not None and (
-            (previous.kind == "paragraph" and _continues(previous.text, unit, f)) or _split_token(previous, unit)
+            (previous.kind == "paragraph" and previous.signoff is None and _continues(previous.text, unit, f))
+            or _split_token(previous, unit)
         ):
-            joined[-1] = replace(previous, kind="paragraph", text=_join(previous.text, unit.text))
+            joined[-1] = replace(previous, kind="paragraph", text=_join(previous.text, unit.text), signoff=unit.signoff)
         else:
             joined.append(unit)
     return joined

@@ -47,11 +47,16 @@ class Furniture:
     drop_line: PatternSet
     strip_inline: re.Pattern
     strip_inline_any: PatternSet  # whether strip_inline has anything to strip: most lines have nothing
+    epaper_controls: re.Pattern  # strip_inline wordings of an e-paper's page header: a date beside them is the issue's
     recommendation_header: re.Pattern
+    menu_words: frozenset[str]
+    menu_min_items: int
     max_link_chars: int
     meta_field: re.Pattern
+    field_line: re.Pattern  # a line opening with a metadata label
     standalone_source: re.Pattern
     max_meta_chars: int
+    max_stamp_other_chars: int
     original_title: re.Pattern
     original_title_marker: re.Pattern
     subtitle_marker: re.Pattern
@@ -64,6 +69,7 @@ class Furniture:
     max_caption_chars: int
     caption_line: re.Pattern
     trailing_note: re.Pattern
+    signoff_note: re.Pattern
     title_suffix: re.Pattern
     page_title_suffix: re.Pattern
     heading_max_chars: int
@@ -73,11 +79,14 @@ class Furniture:
     opening_clause: re.Pattern
     paragraph_final: str
     continuation_end: str
-    dateline_lead_chars: int
 
     def ends_with_photo_credit(self, line: str) -> bool:
         """photo_credit_end found in the line; the search runs only when a photo marker is written."""
         return any(marker in line for marker in self.photo_markers) and self.photo_credit_end.search(line) is not None
+
+    def is_photo_credit(self, note: str) -> bool:
+        """A credit note that names a photographer: (记者 张三 摄), (图/李四)."""
+        return any(marker in note for marker in self.photo_markers) or note.lstrip("([").startswith(("图", "摄影"))
 
 
 def load_reference(name: str) -> dict:
@@ -169,11 +178,16 @@ def furniture() -> Furniture:
         drop_line=PatternSet.of(drop),
         strip_inline=re.compile(_any_of(ref["strip_inline"]["patterns"])),
         strip_inline_any=PatternSet.of(ref["strip_inline"]["patterns"]),
+        epaper_controls=re.compile(_any_of(ref["strip_inline"]["epaper_controls"])),
+        menu_words=frozenset(ref["menus"]["section_names"]),
+        menu_min_items=ref["menus"]["min_items"],
         recommendation_header=re.compile(_any_of(ref["recommendation_headers"]["patterns"])),
         max_link_chars=ref["recommendation_headers"]["max_link_chars"],
-        meta_field=re.compile(rf"(?:^|[\s(\[【|/?])(?:{alternation(meta['labels'])})\s*:"),
+        meta_field=re.compile(rf"(?:^|[\s(\[【|/?\d])(?:{alternation(meta['labels'])})\s*:"),
+        field_line=re.compile(rf"^[【\[(]?(?:{alternation(meta['labels'])})\s*:"),
         standalone_source=re.compile(_any_of(meta["standalone_source"])),
         max_meta_chars=meta["max_chars"],
+        max_stamp_other_chars=meta["max_stamp_other_chars"],
         original_title=re.compile(ref["original_title"]["prefix"]),
         original_title_marker=re.compile(ref["original_title"]["title_marker"]),
         subtitle_marker=re.compile(ref["original_title"]["subtitle_marker"]),
@@ -186,6 +200,7 @@ def furniture() -> Furniture:
         max_caption_chars=credits["max_caption_chars"],
         caption_line=re.compile(rf"^(?:{caption_prefixes})|^\([^()]{{1,{max_paren}}}\)?$"),
         trailing_note=re.compile(rf"\s*[(\[](?:{alternation(ref['trailing_notes']['labels'])})\s*[:\s][^()\[\]]*[)\]]?\s*$"),
+        signoff_note=re.compile(rf"^[(\[](?:{alternation(ref['trailing_notes']['signoff_labels'])})\s*[:\s]"),
         title_suffix=re.compile(_any_of(ref["title_suffixes"]["any"])),
         page_title_suffix=re.compile(_any_of(ref["title_suffixes"]["page_title"])),
         heading_max_chars=headings["max_chars"],
@@ -195,5 +210,4 @@ def furniture() -> Furniture:
         opening_clause=re.compile(headings["opening_clause"]),
         paragraph_final=ref["paragraph_final"],
         continuation_end=ref["continuation_end"],
-        dateline_lead_chars=ref["date_inference"]["lead_chars"],
     )
