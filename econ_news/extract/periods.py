@@ -15,6 +15,11 @@ Words live in econ_news/reference/periods.json. Resolution rules:
 * 今年以来 / 年初以来 / 截至目前 are "ytd": 1 January .. publication date.
 * A relative year right after 比/较/与/同 is a comparison basis (比上年增长), not a period,
   and is not reported.
+* 前N个月 / 前N月 (今年前8个月, 前6月) are 1 January .. the end of month N, like 1-N月. A quarter or
+  half with 末/底 (三季度末, 上半年末) is as_of like 6月末: 1 January .. the quarter's last day.
+* Five-year plans (十一五 .. 十五五; 十五 only in quotation marks) are their five calendar years,
+  basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date when N is the
+  publication year, else .. 31 December of N.
 * Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
   skip them when attaching periods to figures.
 """
@@ -85,18 +90,23 @@ def _mention_pattern() -> str:
     sep = alternation(ref["month_range_separators"])
     month_end_word = alternation(ref["month_end_words"])
     openers = {w[0] for key in _OPENING_WORD_LISTS for w in ref[key]}
-    first_char = "[0-9一二三四五六七八九十前第首" + re.escape("".join(sorted(openers))) + "]"
+    first_char = "[0-9一二三四五六七八九十前第首“\"" + re.escape("".join(sorted(openers))) + "]"
+    plans = sorted({w.strip('“”"') for w in ref["five_year_plans"] if w[0] not in '“"'})
+    period_end = alternation(ref["period_end_words"])
+    quoted_only_plans = alternation(w for w in ref["five_year_plans"] if w[0] in '“"')
     return (
         rf"(?={first_char})(?<![0-9.])(?P<asof>{alternation(ref['as_of_prefixes'])})?"
         rf"(?:(?P<now>{alternation(ref['as_of_now'])})"
+        rf"|(?P<plan>[“\"]?(?:{alternation(plans)})[”\"]?|{quoted_only_plans})"
         rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{alternation(ref['halves'])}|前?[一二三四1-4]季度)"
         rf"|(?:(?P<year>{_YEAR})年(?P<annual>度)?|(?P<rel>{alternation(ref['relative_years'])}))?"
         r"(?:"
         rf"(?P<yearend>{month_end_word})"
         rf"|(?P<ytd>{alternation(ref['ytd_words'])})"
-        rf"|(?P<half>{alternation(ref['halves'])})"
-        rf"|(?P<cumq>{alternation(ref['cumulative_quarters'])})"
-        rf"|(?P<quarter>{alternation(ref['quarters'])})"
+        rf"|(?P<half>{alternation(ref['halves'])})(?P<halfend>{period_end})?"
+        rf"|(?P<cumq>{alternation(ref['cumulative_quarters'])})(?P<cumqend>{period_end})?"
+        rf"|(?P<quarter>{alternation(ref['quarters'])})(?P<quarterend>{period_end})?"
+        rf"|(?<!{alternation(ref['first_months_not_after'])})前(?P<firstm>{_MONTH}|两)个?月份?"
         rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
         rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
         rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
@@ -140,10 +150,19 @@ def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, da
     ref = _reference()
     if m.group("half"):
         first, last = ref["halves"][m.group("half")]
+        if m.group("halfend"):
+            return date(year, 1, 1), month_end(year, last), "as_of"
         return date(year, first, 1), month_end(year, last), "half"
     if m.group("cumq") or m.group("quarter"):
         first, last = (ref["cumulative_quarters"] | ref["quarters"])[m.group("cumq") or m.group("quarter")]
+        if m.group("cumqend") or m.group("quarterend"):
+            return date(year, 1, 1), month_end(year, last), "as_of"
         return date(year, first, 1), month_end(year, last), "months" if m.group("cumq") else "quarter"
+    if m.group("firstm"):
+        last = _month(m.group("firstm"))
+        if not 1 <= last <= 12:
+            return None
+        return date(year, 1, 1), month_end(year, last), "months"
     if m.group("m1"):
         first, last = _month(m.group("m1")), _month(m.group("m2"))
         if not 1 <= first <= last <= 12:
@@ -205,6 +224,9 @@ def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMenti
             return None
         end = published
         return PeriodMention(m.start(), m.end(), raw, end and date(end.year, 1, 1), end, "published_date", "ytd")
+    if m.group("plan"):
+        first, last = {w.strip('“”"'): span for w, span in _reference()["five_year_plans"].items()}[raw.strip('“”"')]
+        return PeriodMention(m.start(), m.end(), raw, date(first, 1, 1), date(last, 12, 31), "explicit", "year")
     if m.group("y1"):
         first, last = int(m.group("y1")), int(m.group("y2"))
         if first > last:
