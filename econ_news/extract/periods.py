@@ -60,7 +60,7 @@ class PeriodMention:
     raw: str
     period_start: date | None  # None when the year cannot be known
     period_end: date | None
-    basis: str  # explicit | published_date
+    basis: str  # explicit | published_date | stated_year (no publication date: the year the text stated before)
     granularity: str  # year | half | quarter | months | month | ytd | as_of | day
 
 
@@ -134,15 +134,16 @@ def _month(s: str) -> int:
     return int(value) if value else 0
 
 
-def _year_of(m: re.Match[str], published: date | None) -> tuple[int | None, str]:
-    """The year the mention names, and whether the text wrote it."""
+def _year_of(m: re.Match[str], published: date | None, stated_year: int | None = None) -> tuple[int | None, str]:
+    """The year the mention names, and whether the text wrote it (stated_year: see find_periods)."""
     if m.group("year"):
         return int(m.group("year")), "explicit"
+    offset = _reference()["relative_years"][m.group("rel")] if m.group("rel") else 0
     if published is None:
-        return None, "published_date"
-    if m.group("rel"):
-        return published.year + _reference()["relative_years"][m.group("rel")], "published_date"
-    return published.year, "published_date"
+        if stated_year is None or m.group("dayonly"):
+            return None, "published_date"
+        return stated_year + offset, "stated_year"
+    return published.year + offset, "published_date"
 
 
 def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, date, str] | None:
@@ -217,7 +218,8 @@ def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
     return date(year, month, 1), month_end(year, month), "month"
 
 
-def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMention | None:
+def _mention(m: re.Match[str], text: str, published: date | None, stated_year: int | None = None
+             ) -> PeriodMention | None:
     raw = text[m.start() : m.end()]
     if m.group("now"):
         if not m.group("asof"):
@@ -239,7 +241,7 @@ def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMenti
         return None
     if m.group("rel") and text.endswith(tuple(_reference()["comparison_prefixes"]), 0, m.start()):
         return None
-    year, basis = _year_of(m, published)
+    year, basis = _year_of(m, published, stated_year)
     if year is None:
         probe = _span(m, 2000, date(2000, 12, 31))  # a leap year: any valid month/day passes
         return PeriodMention(m.start(), m.end(), raw, None, None, basis, probe[2]) if probe else None
@@ -254,6 +256,10 @@ def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMenti
 def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     """Every period mention, left to right, resolved against the publication date.
 
+    Without a publication date, a period written without its year takes the year the text last
+    stated before it (在2015年第一批重点项目开工仪式上 ... 今年计划实施50个 -> 2015; basis
+    "stated_year"): a year stated once for a topic holds for what follows. Bare days stay unknown.
+
     >>> [(p.raw, str(p.period_start), str(p.period_end), p.granularity)
     ...  for p in find_periods("2023年,上半年,截至10月底", date(2023, 11, 5))]
     [('2023年', '2023-01-01', '2023-12-31', 'year'), ('上半年', '2023-01-01', '2023-06-30', 'half'), ('截至10月底', '2023-01-01', '2023-10-31', 'as_of')]
@@ -261,10 +267,13 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     normalised = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     as_of_prefixes = _reference()["as_of_prefixes"]
     found: list[PeriodMention] = []
+    stated_year: int | None = None
     for m in _period_pattern().finditer(normalised):  # never an empty match (_some_group_matched)
         if m.group(0) in as_of_prefixes:
             continue
-        mention = _mention(m, text, published)
+        mention = _mention(m, text, published, stated_year)
         if mention:
             found.append(mention)
+        if m.group("year"):
+            stated_year = int(m.group("year"))
     return found
