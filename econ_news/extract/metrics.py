@@ -49,7 +49,7 @@ from econ_news.extract import budget
 from econ_news.extract.amounts import Growth, Quantity
 from econ_news.extract.doc import AnnotatedArticle
 from econ_news.extract.entities import Place
-from econ_news.extract.periods import PeriodMention
+from econ_news.extract.periods import PeriodMention, find_periods
 from econ_news.records import Article, Metric, Sentence, stable_id
 from econ_news.reference import alternation, load_json
 
@@ -512,14 +512,17 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
     paragraphs: dict[int, list[Sentence]] = {}
     for s in article.sentences:
         paragraphs.setdefault(s.paragraph, []).append(s)
+    topic = _title_period(article)
     for sentences in paragraphs.values():
         span = (sentences[0].start, sentences[-1].end)
-        carried: PeriodMention | None = None
+        carried: PeriodMention | None = topic
         paragraph_money: _Row | None = None
+        states_figures = False
         for sentence in sentences:
             budget.check("metrics: sentences")
             rows, paragraph_money = reader.sentence_rows(sentence, paragraph_money)
             carried = reader.carried_period(sentence, rows, carried)
+            states_figures = states_figures or bool(rows)
             for row in rows:
                 period = reader.period_of(row.start, sentence, carried)
                 entity, code = reader.entity(row, sentence, span)
@@ -527,7 +530,18 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
                 if metric.metric_id not in seen:
                     seen.add(metric.metric_id)
                     metrics.append(metric)
+        if not states_figures:
+            topic = carried  # a heading or lead-in (2023年,鄂尔多斯计划实施 / 截至3月底): its period heads what follows
     return metrics
+
+
+def _title_period(article: Article) -> PeriodMention | None:
+    """The period a title states for the article's topic (前六月金昌经开区实现...), carried to figures
+    stated without one; an event day in a title (3月19日) is not a topic period."""
+    if not article.title:
+        return None
+    found = [p for p in find_periods(article.title, article.published_date) if p.granularity != "day"]
+    return found[0] if found and found[0].period_start else None
 
 
 def _metric(article: Article, row: _Row, sentence: Sentence, entity: str, code: str | None,
