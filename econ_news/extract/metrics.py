@@ -440,7 +440,8 @@ class _Reader:
         first_clause_end = self.clause_end(sentence.start, sentence.end)
         first_figure = rows[0].start if rows else sentence.end
         for p in self.between(self.periods, self.period_starts, sentence.start, max(first_clause_end, first_figure)):
-            opens = p.start < first_clause_end or self.opens_clause(p, sentence)
+            # 白银市今年计划实施项目422个。其中...: the period of the sentence's first figure heads the next ones too
+            opens = p.start < first_clause_end or self.opens_clause(p, sentence) or (bool(rows) and p.end <= first_figure)
             if not opens:
                 continue
             if p.granularity == "day":
