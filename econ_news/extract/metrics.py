@@ -49,7 +49,7 @@ from econ_news.extract import budget
 from econ_news.extract.amounts import Growth, Quantity
 from econ_news.extract.doc import AnnotatedArticle
 from econ_news.extract.entities import Place
-from econ_news.extract.periods import PeriodMention, find_periods
+from econ_news.extract.periods import PeriodMention, find_periods, planned_over
 from econ_news.records import Article, Metric, Sentence, stable_id
 from econ_news.reference import alternation, load_json
 
@@ -430,7 +430,9 @@ class _Reader:
         for p in self.between(self.periods, self.period_starts, sentence.start, pos):
             if self.is_figure_period(p) and not (current and p.raw in self.ref["anaphoric_periods"]):
                 current = p
-        return current
+        if current is None:
+            return None
+        return planned_over(current, self.text, max(sentence.start, current.end), pos)
 
     def carried_period(self, sentence: Sentence, rows: list[_Row], carried: PeriodMention | None
                        ) -> PeriodMention | None:

@@ -20,6 +20,8 @@ Words live in econ_news/reference/periods.json. Resolution rules:
 * Five-year plans (十一五 .. 十五五; 十五 only in quotation marks) are their five calendar years,
   basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date when N is the
   publication year, else .. 31 December of N.
+* A plan stated under a ytd period (2023年以来,谋划实施项目179个) is the whole year's
+  (planned_over): a plan covers the year, not the days elapsed.
 * Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
   skip them when attaching periods to figures.
 """
@@ -28,7 +30,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -251,6 +253,25 @@ def _mention(m: re.Match[str], text: str, published: date | None, stated_year: i
     if span is None:
         return None
     return PeriodMention(m.start(), m.end(), raw, span[0], span[1], basis, span[2])
+
+
+@cache
+def _plan_words() -> re.Pattern[str]:
+    return re.compile(alternation(_reference()["plan_words"]))
+
+
+def planned_over(period: PeriodMention, text: str, start: int, end: int) -> PeriodMention:
+    """The period of a figure stated in text[start:end] under period: a year-to-date period becomes
+    its whole year when the figure is a plan (计划, 谋划, 年内 in between), since a plan covers the year.
+
+    >>> p = find_periods("2023年以来,谋划实施项目179个", date(2023, 5, 25))[0]
+    >>> str(planned_over(p, "2023年以来,谋划实施项目179个", 7, 17).period_end)
+    '2023-12-31'
+    """
+    if period.granularity != "ytd" or period.period_start is None or not _plan_words().search(text, start, end):
+        return period
+    year = period.period_start.year
+    return replace(period, period_start=date(year, 1, 1), period_end=date(year, 12, 31), granularity="year")
 
 
 def find_periods(text: str, published: date | None) -> list[PeriodMention]:
