@@ -27,9 +27,12 @@ How a figure becomes a row:
 * A share (占全市29%) fills share_pct of the figure just before it, a rank (排名131位) the rank
   of the sentence's last figure before it.
 * Period: the latest period stated before the figure in its sentence, else the one carried from
-  an earlier sentence of the paragraph that stated it at its start (first clause, or a clause of
-  its own before the first figure). Event days end the carried period; attributive years
-  (2021年签约的116个项目) are not periods of a figure; 当年 keeps the period in context.
+  an earlier sentence of the paragraph that stated it at its start (first clause, a clause of
+  its own, or anywhere before the sentence's first figure), else the topic period: the title's,
+  or the last one a paragraph without figures stated (a heading, 截至3月底 on a line of its own).
+  Event days end the carried period; attributive years (2021年签约的116个项目) are not periods of
+  a figure, except the current year (今年确定的50个项目); 当年 keeps the period in context. A plan
+  under a year-to-date period is the whole year's (periods.planned_over).
 * Entity: the company for a company's own figures (产值, 利润, 就业 ...): named in the sentence,
   speaking right after the quotation that states the figure, or named in the paragraph when the
   sentence refers to it as 企业/公司/我们, unless a region word (全市 ...) stands between the
@@ -459,7 +462,7 @@ class _Reader:
     def is_figure_period(self, p: PeriodMention) -> bool:
         if p.granularity == "day" or self.in_quotes(p.start):
             return False
-        return not self.lex.attributive_after.match(self.text, p.end)
+        return p.raw in self.ref["attributive_current_years"] or not self.lex.attributive_after.match(self.text, p.end)
 
     # ------------------------------------------------------------------ entities
 
