@@ -18,8 +18,9 @@ Words live in econ_news/reference/periods.json. Resolution rules:
 * 前N个月 / 前N月 (今年前8个月, 前6月) are 1 January .. the end of month N, like 1-N月. A quarter or
   half with 末/底 (三季度末, 上半年末) is as_of like 6月末: 1 January .. the quarter's last day.
 * Five-year plans (十一五 .. 十五五; 十五 only in quotation marks) are their five calendar years,
-  basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date when N is the
-  publication year, else .. 31 December of N.
+  basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date (a year before
+  the publication year runs on to it: 2023年以来 published 2024-06-15 is 2023-01-01..2024-06-15);
+  a year after it, or no publication date, ends on 31 December of N.
 * A plan stated under a ytd period (2023年以来,谋划实施项目179个) is the whole year's
   (planned_over): a plan covers the year, not the days elapsed.
 * Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
@@ -178,7 +179,7 @@ def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, da
     if m.group("yearend") or m.group("asof"):
         return date(year, 1, 1), date(year, 12, 31), "as_of"
     if m.group("ytd"):
-        end = published if published and published.year == year else date(year, 12, 31)
+        end = published if published and published.year >= year else date(year, 12, 31)
         return date(year, 1, 1), end, "ytd"
     return date(year, 1, 1), date(year, 12, 31), "year"
 
@@ -268,8 +269,10 @@ def planned_over(period: PeriodMention, text: str, start: int, end: int) -> Peri
     >>> str(planned_over(p, "2023年以来,谋划实施项目179个", 7, 17).period_end)
     '2023-12-31'
     """
-    if period.granularity != "ytd" or period.period_start is None or not _plan_words().search(text, start, end):
+    if period.granularity != "ytd" or period.period_start is None or period.period_end is None:
         return period
+    if period.period_end.year != period.period_start.year or not _plan_words().search(text, start, end):
+        return period  # 2023年以来 read in 2024: a plan of which year is not said
     year = period.period_start.year
     return replace(period, period_start=date(year, 1, 1), period_end=date(year, 12, 31), granularity="year")
 
