@@ -95,6 +95,7 @@ class _Lexicon:
     group_after: re.Pattern[str]  # the text between an amount and the count it qualifies
     named_project: re.Pattern[str]  # X项目 / X工程 in a clause
     attributive_after: re.Pattern[str]  # matched at a period's end: 2021年签约的
+    event_anaphor: re.Pattern[str]  # 此次, 当天: the figures that follow are the event's
     clause_opener: re.Pattern[str]  # words a clause may start with before its period
     rank_before: re.Pattern[str]
     superlative_before: re.Pattern[str]  # at the end of the text before a count: 最大的, 投资最多的
@@ -145,6 +146,7 @@ def _lexicon() -> _Lexicon:
         group_after=re.compile(rf"[^，,。；;：:！!？?\n]{{0,16}}?的\Z"),
         named_project=re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{alternation(project_nouns)}|工程)"),
         attributive_after=re.compile(rf"[\u4e00-\u9fff]{{1,{ref['attributive_verb_max']}}}的"),
+        event_anaphor=re.compile(alternation(ref["event_anaphors"])),
         clause_opener=re.compile(rf"(?:{alternation(ref['period_clause_openers'])})*\Z"),
         rank_before=re.compile(rf"(?:{alternation(ref['rank_words'])})第?\Z"),
         superlative_before=re.compile(
@@ -429,11 +431,11 @@ class _Reader:
 
     def period_of(self, pos: int, sentence: Sentence, carried: PeriodMention | None) -> PeriodMention | None:
         """The latest period of figures stated before pos in the sentence, else the carried one."""
-        current = carried
+        current, stated = carried, False
         for p in self.between(self.periods, self.period_starts, sentence.start, pos):
             if self.is_figure_period(p) and not (current and p.raw in self.ref["anaphoric_periods"]):
-                current = p
-        if current is None:
+                current, stated = p, True
+        if current is None or (not stated and self.lex.event_anaphor.search(self.text, sentence.start, pos)):
             return None
         return planned_over(current, self.text, max(sentence.start, current.end), pos)
 

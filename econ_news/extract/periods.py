@@ -21,6 +21,7 @@ Words live in econ_news/reference/periods.json. Resolution rules:
   basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date (a year before
   the publication year runs on to it: 2023年以来 published 2024-06-15 is 2023-01-01..2024-06-15);
   a year after it, or no publication date, ends on 31 December of N.
+* N月以来 / N月份以来 (今年2月份以来) is "since": the first of that month .. the publication date.
 * A plan stated under a ytd period (2023年以来,谋划实施项目179个) is the whole year's
   (planned_over): a plan covers the year, not the days elapsed.
 * Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
@@ -64,7 +65,7 @@ class PeriodMention:
     period_start: date | None  # None when the year cannot be known
     period_end: date | None
     basis: str  # explicit | published_date | stated_year (no publication date: the year the text stated before)
-    granularity: str  # year | half | quarter | months | month | ytd | as_of | day
+    granularity: str  # year | half | quarter | months | month | ytd | since | as_of | day
 
 
 def month_end(year: int, month: int) -> date:
@@ -112,7 +113,7 @@ def _mention_pattern() -> str:
         rf"|(?<!{alternation(ref['first_months_not_after'])})前(?P<firstm>{_MONTH}|两)个?月份?"
         rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
         rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
-        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
+        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号]|(?P<monthsince>{alternation(ref['since_words'])}))?"
         r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
         r")?)"
     )
@@ -173,7 +174,7 @@ def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, da
             return None
         return date(year, first, 1), month_end(year, last), "months"
     if m.group("month"):
-        return _month_span(m, year)
+        return _month_span(m, year, published)
     if m.group("dayonly"):
         return _bare_day(int(m.group("dayonly")), year, published)
     if m.group("yearend") or m.group("asof"):
@@ -201,7 +202,7 @@ def _mostly_ahead(first: date, last: date, published: date) -> bool:
     return passed * 2 < (last - first).days + 1
 
 
-def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
+def _month_span(m: re.Match[str], year: int, published: date | None = None) -> tuple[date, date, str] | None:
     month = _month(m.group("month"))
     if not 1 <= month <= 12:
         return None
@@ -213,6 +214,9 @@ def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
         if m.group("asof"):
             return date(year, 1, 1), date(year, month, day), "as_of"
         return date(year, month, day), date(year, month, day), "day"
+    if m.group("monthsince"):
+        end = published if published and published.year == year and published.month >= month else date(year, 12, 31)
+        return date(year, month, 1), end, "since"
     if m.group("dekad"):
         first, last = _reference()["dekads"][m.group("dekad")]
         return date(year, month, first), date(year, month, min(last, last_day)), "day"
