@@ -31,7 +31,8 @@ How a figure becomes a row:
   its own, or anywhere before the sentence's first figure), else the topic period: the title's,
   or the last one a paragraph without figures stated (a heading, 截至3月底 on a line of its own).
   Event days end the carried period; attributive years (2021年签约的116个项目) are not periods of
-  a figure, except the current year (今年确定的50个项目); 当年 keeps the period in context. A plan
+  a figure, except the current year (今年确定的50个项目); 当年 keeps the period in context; figures
+  after 此次/当天 (the event reported) take no carried period. A plan
   under a year-to-date period is the whole year's (periods.planned_over).
 * Entity: the company for a company's own figures (产值, 利润, 就业 ...): named in the sentence,
   speaking right after the quotation that states the figure, or named in the paragraph when the
