@@ -448,8 +448,9 @@ class _Reader:
         first_clause_end = self.clause_end(sentence.start, sentence.end)
         first_figure = rows[0].start if rows else sentence.end
         for p in self.between(self.periods, self.period_starts, sentence.start, max(first_clause_end, first_figure)):
-            # 白银市今年计划实施项目422个。其中...: the period of the sentence's first figure heads the next ones too
-            opens = p.start < first_clause_end or self.opens_clause(p, sentence) or (bool(rows) and p.end <= first_figure)
+            # 白银市今年计划实施项目422个。其中...: the period of the first figure heads the next sentences too
+            before_first_figure = bool(rows) and p.end <= first_figure
+            opens = p.start < first_clause_end or self.opens_clause(p, sentence) or before_first_figure
             if not opens:
                 continue
             if p.granularity == "day":
@@ -540,7 +541,7 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
                     seen.add(metric.metric_id)
                     metrics.append(metric)
         if not states_figures:
-            topic = carried  # a heading or lead-in (2023年,鄂尔多斯计划实施 / 截至3月底): its period heads what follows
+            topic = carried  # a heading or lead-in line (2023年,全市计划实施 / 截至3月底) heads what follows
     return metrics
 
 

@@ -113,7 +113,8 @@ def _mention_pattern() -> str:
         rf"|(?<!{alternation(ref['first_months_not_after'])})前(?P<firstm>{_MONTH}|两)个?月份?"
         rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
         rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
-        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号]|(?P<monthsince>{alternation(ref['since_words'])}))?"
+        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号]"
+        rf"|(?P<monthsince>{alternation(ref['since_words'])}))?"
         r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
         r")?)"
     )
@@ -234,7 +235,8 @@ def _mention(m: re.Match[str], text: str, published: date | None, stated_year: i
         end = published
         return PeriodMention(m.start(), m.end(), raw, end and date(end.year, 1, 1), end, "published_date", "ytd")
     if m.group("plan"):
-        first, last = {w.strip('“”"'): span for w, span in _reference()["five_year_plans"].items()}[raw.strip('“”"')]
+        plans = {w.strip('“”"'): span for w, span in _reference()["five_year_plans"].items()}
+        first, last = plans[raw.strip('“”"')]
         return PeriodMention(m.start(), m.end(), raw, date(first, 1, 1), date(last, 12, 31), "explicit", "year")
     if m.group("y1"):
         first, last = int(m.group("y1")), int(m.group("y2"))
