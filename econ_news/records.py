@@ -152,7 +152,8 @@ class Metric:
     value_qualifier: str | None = None  # 约 / 近 / 超 / 逾 / 余 / 以上 / 预计 ...
     share_pct: float | None = None  # 占全市29% -> 29.0
     rank: int | None = None  # 排名131位 -> 131
-    period_basis: str | None = None  # how the period was resolved: "explicit" | "published_date" | "inferred_date"
+    # how the period was resolved: "explicit" | "published_date" | "inferred_date" | "stated_year"
+    period_basis: str | None = None
     rule: str | None = None
 
 

@@ -27,9 +27,13 @@ How a figure becomes a row:
 * A share (占全市29%) fills share_pct of the figure just before it, a rank (排名131位) the rank
   of the sentence's last figure before it.
 * Period: the latest period stated before the figure in its sentence, else the one carried from
-  an earlier sentence of the paragraph that stated it at its start (first clause, or a clause of
-  its own before the first figure). Event days end the carried period; attributive years
-  (2021年签约的116个项目) are not periods of a figure; 当年 keeps the period in context.
+  an earlier sentence of the paragraph that stated it at its start (first clause, a clause of
+  its own, or anywhere before the sentence's first figure), else the topic period: the title's,
+  or the last one a paragraph without figures stated (a heading, 截至3月底 on a line of its own).
+  Event days end the carried period; attributive years (2021年签约的116个项目) are not periods of
+  a figure, except the current year (今年确定的50个项目); 当年 keeps the period in context; figures
+  after 此次/当天 (the event reported) take no carried period. A plan
+  under a year-to-date period is the whole year's (periods.planned_over).
 * Entity: the company for a company's own figures (产值, 利润, 就业 ...): named in the sentence,
   speaking right after the quotation that states the figure, or named in the paragraph when the
   sentence refers to it as 企业/公司/我们, unless a region word (全市 ...) stands between the
@@ -49,7 +53,7 @@ from econ_news.extract import budget
 from econ_news.extract.amounts import Growth, Quantity
 from econ_news.extract.doc import AnnotatedArticle
 from econ_news.extract.entities import Place
-from econ_news.extract.periods import PeriodMention
+from econ_news.extract.periods import PeriodMention, find_periods, planned_over
 from econ_news.records import Article, Metric, Sentence, stable_id
 from econ_news.reference import alternation, load_json
 
@@ -92,6 +96,7 @@ class _Lexicon:
     group_after: re.Pattern[str]  # the text between an amount and the count it qualifies
     named_project: re.Pattern[str]  # X项目 / X工程 in a clause
     attributive_after: re.Pattern[str]  # matched at a period's end: 2021年签约的
+    event_anaphor: re.Pattern[str]  # 此次, 当天: the figures that follow are the event's
     clause_opener: re.Pattern[str]  # words a clause may start with before its period
     rank_before: re.Pattern[str]
     superlative_before: re.Pattern[str]  # at the end of the text before a count: 最大的, 投资最多的
@@ -142,6 +147,7 @@ def _lexicon() -> _Lexicon:
         group_after=re.compile(rf"[^，,。；;：:！!？?\n]{{0,16}}?的\Z"),
         named_project=re.compile(rf"[\u4e00-\u9fff]{{2}}(?:{alternation(project_nouns)}|工程)"),
         attributive_after=re.compile(rf"[\u4e00-\u9fff]{{1,{ref['attributive_verb_max']}}}的"),
+        event_anaphor=re.compile(alternation(ref["event_anaphors"])),
         clause_opener=re.compile(rf"(?:{alternation(ref['period_clause_openers'])})*\Z"),
         rank_before=re.compile(rf"(?:{alternation(ref['rank_words'])})第?\Z"),
         superlative_before=re.compile(
@@ -426,11 +432,13 @@ class _Reader:
 
     def period_of(self, pos: int, sentence: Sentence, carried: PeriodMention | None) -> PeriodMention | None:
         """The latest period of figures stated before pos in the sentence, else the carried one."""
-        current = carried
+        current, stated = carried, False
         for p in self.between(self.periods, self.period_starts, sentence.start, pos):
             if self.is_figure_period(p) and not (current and p.raw in self.ref["anaphoric_periods"]):
-                current = p
-        return current
+                current, stated = p, True
+        if current is None or (not stated and self.lex.event_anaphor.search(self.text, sentence.start, pos)):
+            return None
+        return planned_over(current, self.text, max(sentence.start, current.end), pos)
 
     def carried_period(self, sentence: Sentence, rows: list[_Row], carried: PeriodMention | None
                        ) -> PeriodMention | None:
@@ -440,7 +448,9 @@ class _Reader:
         first_clause_end = self.clause_end(sentence.start, sentence.end)
         first_figure = rows[0].start if rows else sentence.end
         for p in self.between(self.periods, self.period_starts, sentence.start, max(first_clause_end, first_figure)):
-            opens = p.start < first_clause_end or self.opens_clause(p, sentence)
+            # 白银市今年计划实施项目422个。其中...: the period of the first figure heads the next sentences too
+            before_first_figure = bool(rows) and p.end <= first_figure
+            opens = p.start < first_clause_end or self.opens_clause(p, sentence) or before_first_figure
             if not opens:
                 continue
             if p.granularity == "day":
@@ -456,7 +466,7 @@ class _Reader:
     def is_figure_period(self, p: PeriodMention) -> bool:
         if p.granularity == "day" or self.in_quotes(p.start):
             return False
-        return not self.lex.attributive_after.match(self.text, p.end)
+        return p.raw in self.ref["attributive_current_years"] or not self.lex.attributive_after.match(self.text, p.end)
 
     # ------------------------------------------------------------------ entities
 
@@ -512,14 +522,17 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
     paragraphs: dict[int, list[Sentence]] = {}
     for s in article.sentences:
         paragraphs.setdefault(s.paragraph, []).append(s)
+    topic = _title_period(article)
     for sentences in paragraphs.values():
         span = (sentences[0].start, sentences[-1].end)
-        carried: PeriodMention | None = None
+        carried: PeriodMention | None = topic
         paragraph_money: _Row | None = None
+        states_figures = False
         for sentence in sentences:
             budget.check("metrics: sentences")
             rows, paragraph_money = reader.sentence_rows(sentence, paragraph_money)
             carried = reader.carried_period(sentence, rows, carried)
+            states_figures = states_figures or bool(rows)
             for row in rows:
                 period = reader.period_of(row.start, sentence, carried)
                 entity, code = reader.entity(row, sentence, span)
@@ -527,7 +540,18 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
                 if metric.metric_id not in seen:
                     seen.add(metric.metric_id)
                     metrics.append(metric)
+        if not states_figures:
+            topic = carried  # a heading or lead-in line (2023年,全市计划实施 / 截至3月底) heads what follows
     return metrics
+
+
+def _title_period(article: Article) -> PeriodMention | None:
+    """The period a title states for the article's topic (前六月金昌经开区实现...), carried to figures
+    stated without one; an event day in a title (3月19日) is not a topic period."""
+    if not article.title:
+        return None
+    found = [p for p in find_periods(article.title, article.published_date) if p.granularity != "day"]
+    return found[0] if found and found[0].period_start else None
 
 
 def _metric(article: Article, row: _Row, sentence: Sentence, entity: str, code: str | None,

@@ -15,6 +15,15 @@ Words live in econ_news/reference/periods.json. Resolution rules:
 * 今年以来 / 年初以来 / 截至目前 are "ytd": 1 January .. publication date.
 * A relative year right after 比/较/与/同 is a comparison basis (比上年增长), not a period,
   and is not reported.
+* 前N个月 / 前N月 (今年前8个月, 前6月) are 1 January .. the end of month N, like 1-N月. A quarter or
+  half with 末/底 (三季度末, 上半年末) is as_of like 6月末: 1 January .. the quarter's last day.
+* Five-year plans (十一五 .. 十五五; 十五 only in quotation marks) are their five calendar years,
+  basis explicit. N年以来 (2024年以来) is ytd: 1 January of N .. the publication date (a year before
+  the publication year runs on to it: 2023年以来 published 2024-06-15 is 2023-01-01..2024-06-15);
+  a year after it, or no publication date, ends on 31 December of N.
+* N月以来 / N月份以来 (今年2月份以来) is "since": the first of that month .. the publication date.
+* A plan stated under a ytd period (2023年以来,谋划实施项目179个) is the whole year's
+  (planned_over): a plan covers the year, not the days elapsed.
 * Days (7月5日, 23日) and dekads (9月初, 中旬) are event dates, granularity "day"; callers
   skip them when attaching periods to figures.
 """
@@ -23,7 +32,7 @@ from __future__ import annotations
 import calendar
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import cache
 from typing import Any
@@ -55,8 +64,8 @@ class PeriodMention:
     raw: str
     period_start: date | None  # None when the year cannot be known
     period_end: date | None
-    basis: str  # explicit | published_date
-    granularity: str  # year | half | quarter | months | month | ytd | as_of | day
+    basis: str  # explicit | published_date | stated_year (no publication date: the year the text stated before)
+    granularity: str  # year | half | quarter | months | month | ytd | since | as_of | day
 
 
 def month_end(year: int, month: int) -> date:
@@ -85,21 +94,27 @@ def _mention_pattern() -> str:
     sep = alternation(ref["month_range_separators"])
     month_end_word = alternation(ref["month_end_words"])
     openers = {w[0] for key in _OPENING_WORD_LISTS for w in ref[key]}
-    first_char = "[0-9一二三四五六七八九十前第首" + re.escape("".join(sorted(openers))) + "]"
+    first_char = "[0-9一二三四五六七八九十前第首“\"" + re.escape("".join(sorted(openers))) + "]"
+    plans = sorted({w.strip('“”"') for w in ref["five_year_plans"] if w[0] not in '“"'})
+    period_end = alternation(ref["period_end_words"])
+    quoted_only_plans = alternation(w for w in ref["five_year_plans"] if w[0] in '“"')
     return (
         rf"(?={first_char})(?<![0-9.])(?P<asof>{alternation(ref['as_of_prefixes'])})?"
         rf"(?:(?P<now>{alternation(ref['as_of_now'])})"
+        rf"|(?P<plan>[“\"]?(?:{alternation(plans)})[”\"]?|{quoted_only_plans})"
         rf"|(?P<y1>{_YEAR})年?(?:{sep})(?P<y2>{_YEAR})年(?!{_MONTH}月|{alternation(ref['halves'])}|前?[一二三四1-4]季度)"
         rf"|(?:(?P<year>{_YEAR})年(?P<annual>度)?|(?P<rel>{alternation(ref['relative_years'])}))?"
         r"(?:"
         rf"(?P<yearend>{month_end_word})"
         rf"|(?P<ytd>{alternation(ref['ytd_words'])})"
-        rf"|(?P<half>{alternation(ref['halves'])})"
-        rf"|(?P<cumq>{alternation(ref['cumulative_quarters'])})"
-        rf"|(?P<quarter>{alternation(ref['quarters'])})"
+        rf"|(?P<half>{alternation(ref['halves'])})(?P<halfend>{period_end})?"
+        rf"|(?P<cumq>{alternation(ref['cumulative_quarters'])})(?P<cumqend>{period_end})?"
+        rf"|(?P<quarter>{alternation(ref['quarters'])})(?P<quarterend>{period_end})?"
+        rf"|(?<!{alternation(ref['first_months_not_after'])})前(?P<firstm>{_MONTH}|两)个?月份?"
         rf"|(?P<m1>{_MONTH})月?份?(?:{sep})(?P<m2>{_MONTH})月份?(?P<rangeend>{month_end_word})?"
         rf"|(?<![0-9])(?P<month>{_MONTH})月份?(?:(?P<monthend>{month_end_word})"
-        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号])?"
+        rf"|(?P<dekad>{alternation(ref['dekads'])})|(?P<day>[0-9]{{1,2}})[日号]"
+        rf"|(?P<monthsince>{alternation(ref['since_words'])}))?"
         r"|(?<![0-9月])(?P<dayonly>[0-9]{1,2})[日号]"
         r")?)"
     )
@@ -124,15 +139,16 @@ def _month(s: str) -> int:
     return int(value) if value else 0
 
 
-def _year_of(m: re.Match[str], published: date | None) -> tuple[int | None, str]:
-    """The year the mention names, and whether the text wrote it."""
+def _year_of(m: re.Match[str], published: date | None, stated_year: int | None = None) -> tuple[int | None, str]:
+    """The year the mention names, and whether the text wrote it (stated_year: see find_periods)."""
     if m.group("year"):
         return int(m.group("year")), "explicit"
+    offset = _reference()["relative_years"][m.group("rel")] if m.group("rel") else 0
     if published is None:
-        return None, "published_date"
-    if m.group("rel"):
-        return published.year + _reference()["relative_years"][m.group("rel")], "published_date"
-    return published.year, "published_date"
+        if stated_year is None or m.group("dayonly"):
+            return None, "published_date"
+        return stated_year + offset, "stated_year"
+    return published.year + offset, "published_date"
 
 
 def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, date, str] | None:
@@ -140,23 +156,32 @@ def _span(m: re.Match[str], year: int, published: date | None) -> tuple[date, da
     ref = _reference()
     if m.group("half"):
         first, last = ref["halves"][m.group("half")]
+        if m.group("halfend"):
+            return date(year, 1, 1), month_end(year, last), "as_of"
         return date(year, first, 1), month_end(year, last), "half"
     if m.group("cumq") or m.group("quarter"):
         first, last = (ref["cumulative_quarters"] | ref["quarters"])[m.group("cumq") or m.group("quarter")]
+        if m.group("cumqend") or m.group("quarterend"):
+            return date(year, 1, 1), month_end(year, last), "as_of"
         return date(year, first, 1), month_end(year, last), "months" if m.group("cumq") else "quarter"
+    if m.group("firstm"):
+        last = _month(m.group("firstm"))
+        if not 1 <= last <= 12:
+            return None
+        return date(year, 1, 1), month_end(year, last), "months"
     if m.group("m1"):
         first, last = _month(m.group("m1")), _month(m.group("m2"))
         if not 1 <= first <= last <= 12:
             return None
         return date(year, first, 1), month_end(year, last), "months"
     if m.group("month"):
-        return _month_span(m, year)
+        return _month_span(m, year, published)
     if m.group("dayonly"):
         return _bare_day(int(m.group("dayonly")), year, published)
     if m.group("yearend") or m.group("asof"):
         return date(year, 1, 1), date(year, 12, 31), "as_of"
     if m.group("ytd"):
-        end = published if published and published.year == year else date(year, 12, 31)
+        end = published if published and published.year >= year else date(year, 12, 31)
         return date(year, 1, 1), end, "ytd"
     return date(year, 1, 1), date(year, 12, 31), "year"
 
@@ -178,7 +203,7 @@ def _mostly_ahead(first: date, last: date, published: date) -> bool:
     return passed * 2 < (last - first).days + 1
 
 
-def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
+def _month_span(m: re.Match[str], year: int, published: date | None = None) -> tuple[date, date, str] | None:
     month = _month(m.group("month"))
     if not 1 <= month <= 12:
         return None
@@ -190,6 +215,9 @@ def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
         if m.group("asof"):
             return date(year, 1, 1), date(year, month, day), "as_of"
         return date(year, month, day), date(year, month, day), "day"
+    if m.group("monthsince"):
+        end = published if published and published.year == year and published.month >= month else date(year, 12, 31)
+        return date(year, month, 1), end, "since"
     if m.group("dekad"):
         first, last = _reference()["dekads"][m.group("dekad")]
         return date(year, month, first), date(year, month, min(last, last_day)), "day"
@@ -198,13 +226,18 @@ def _month_span(m: re.Match[str], year: int) -> tuple[date, date, str] | None:
     return date(year, month, 1), month_end(year, month), "month"
 
 
-def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMention | None:
+def _mention(m: re.Match[str], text: str, published: date | None, stated_year: int | None = None
+             ) -> PeriodMention | None:
     raw = text[m.start() : m.end()]
     if m.group("now"):
         if not m.group("asof"):
             return None
         end = published
         return PeriodMention(m.start(), m.end(), raw, end and date(end.year, 1, 1), end, "published_date", "ytd")
+    if m.group("plan"):
+        plans = {w.strip('“”"'): span for w, span in _reference()["five_year_plans"].items()}
+        first, last = plans[raw.strip('“”"')]
+        return PeriodMention(m.start(), m.end(), raw, date(first, 1, 1), date(last, 12, 31), "explicit", "year")
     if m.group("y1"):
         first, last = int(m.group("y1")), int(m.group("y2"))
         if first > last:
@@ -217,7 +250,7 @@ def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMenti
         return None
     if m.group("rel") and text.endswith(tuple(_reference()["comparison_prefixes"]), 0, m.start()):
         return None
-    year, basis = _year_of(m, published)
+    year, basis = _year_of(m, published, stated_year)
     if year is None:
         probe = _span(m, 2000, date(2000, 12, 31))  # a leap year: any valid month/day passes
         return PeriodMention(m.start(), m.end(), raw, None, None, basis, probe[2]) if probe else None
@@ -229,8 +262,33 @@ def _mention(m: re.Match[str], text: str, published: date | None) -> PeriodMenti
     return PeriodMention(m.start(), m.end(), raw, span[0], span[1], basis, span[2])
 
 
+@cache
+def _plan_words() -> re.Pattern[str]:
+    return re.compile(alternation(_reference()["plan_words"]))
+
+
+def planned_over(period: PeriodMention, text: str, start: int, end: int) -> PeriodMention:
+    """The period of a figure stated in text[start:end] under period: a year-to-date period becomes
+    its whole year when the figure is a plan (计划, 谋划, 年内 in between), since a plan covers the year.
+
+    >>> p = find_periods("2023年以来,谋划实施项目179个", date(2023, 5, 25))[0]
+    >>> str(planned_over(p, "2023年以来,谋划实施项目179个", 7, 17).period_end)
+    '2023-12-31'
+    """
+    if period.granularity != "ytd" or period.period_start is None or period.period_end is None:
+        return period
+    if period.period_end.year != period.period_start.year or not _plan_words().search(text, start, end):
+        return period  # 2023年以来 read in 2024: a plan of which year is not said
+    year = period.period_start.year
+    return replace(period, period_start=date(year, 1, 1), period_end=date(year, 12, 31), granularity="year")
+
+
 def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     """Every period mention, left to right, resolved against the publication date.
+
+    Without a publication date, a period written without its year takes the year the text last
+    stated before it (在2015年第一批重点项目开工仪式上 ... 今年计划实施50个 -> 2015; basis
+    "stated_year"): a year stated once for a topic holds for what follows. Bare days stay unknown.
 
     >>> [(p.raw, str(p.period_start), str(p.period_end), p.granularity)
     ...  for p in find_periods("2023年,上半年,截至10月底", date(2023, 11, 5))]
@@ -239,10 +297,13 @@ def find_periods(text: str, published: date | None) -> list[PeriodMention]:
     normalised = text.translate(_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
     as_of_prefixes = _reference()["as_of_prefixes"]
     found: list[PeriodMention] = []
+    stated_year: int | None = None
     for m in _period_pattern().finditer(normalised):  # never an empty match (_some_group_matched)
         if m.group(0) in as_of_prefixes:
             continue
-        mention = _mention(m, text, published)
+        mention = _mention(m, text, published, stated_year)
         if mention:
             found.append(mention)
+        if m.group("year"):
+            stated_year = int(m.group("year"))
     return found
