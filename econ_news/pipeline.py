@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from econ_news.extract.article import extract_article
+from econ_news.extract.article import ArticleRows, extract_article
 from econ_news.extract.budget import EXTRACT_SECONDS_PER_ARTICLE, TimeBudgetExceeded, time_budget
 from econ_news.fetch import DEFAULT_MAX_FILE_BYTES, RawFileRef, read_raw_file
 from econ_news.normalize import normalize_document
@@ -72,19 +72,23 @@ def segment_batch(docs: list[NormalizedDocument], max_articles: int = DEFAULT_MA
 def extract_batch(articles: list[Article], budget_seconds: float = EXTRACT_SECONDS_PER_ARTICLE
                   ) -> tuple[list[Project], list[Metric], list[Reject]]:
     """Each article's rows; an article that takes more than budget_seconds of CPU yields none and becomes a
-    `time_budget_exceeded` reject, so one odd page cannot hold its batch."""
+    `time_budget_exceeded` reject, so one odd page cannot hold its batch. A rule that raised on one sentence
+    becomes a `rule_error` reject beside the article's other rows."""
     projects, metrics, rejects = [], [], []
     for article in articles:
         got = _guarded(article, "extract", lambda: _extract_within(article, budget_seconds))
         if isinstance(got, Reject):
             rejects.append(got)
             continue
-        projects.extend(got[0])
-        metrics.extend(got[1])
+        projects.extend(got.projects)
+        metrics.extend(got.metrics)
+        # a rule that raised on one sentence: its rows there are lost, the article's others are kept
+        rejects.extend(Reject(article.source_uri, article.doc_sha256, "extract", "rule_error",
+                              failure.detail(article.article_id)) for failure in got.failures)
     return projects, metrics, rejects
 
 
-def _extract_within(article: Article, budget_seconds: float) -> tuple[list[Project], list[Metric]] | Reject:
+def _extract_within(article: Article, budget_seconds: float) -> ArticleRows | Reject:
     try:
         with time_budget(budget_seconds):
             return extract_article(article)

@@ -101,4 +101,4 @@ def test_default_budget_leaves_ordinary_articles_alone():
     text = _repeated_paragraphs(5_000)
     projects, metrics, rejects = extract_batch([_article(text)])
     assert rejects == []
-    assert (projects, metrics) == extract_article(_article(text))
+    assert (projects, metrics, []) == tuple(extract_article(_article(text)))

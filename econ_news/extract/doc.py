@@ -18,6 +18,7 @@ from functools import cached_property
 
 from econ_news.extract.amounts import Growth, Quantity, Share, find_growth, find_quantities, find_shares
 from econ_news.extract.entities import EntityContext, Place
+from econ_news.extract.failures import RuleFailure
 from econ_news.extract.periods import PeriodMention, find_periods
 from econ_news.records import Article, Sentence
 
@@ -28,6 +29,8 @@ class AnnotatedArticle:
     def __init__(self, article: Article) -> None:
         self.article = article
         self.text = article.text
+        # rules that raised on a sentence or candidate (extract/failures.py), returned with the rows
+        self.failures: list[RuleFailure] = []
 
     @property
     def sentences(self) -> tuple[Sentence, ...]:

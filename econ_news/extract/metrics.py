@@ -43,7 +43,6 @@ How a figure becomes a row:
 from __future__ import annotations
 
 import bisect
-import json
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -53,6 +52,7 @@ from econ_news.extract import budget
 from econ_news.extract.amounts import Growth, Quantity
 from econ_news.extract.doc import AnnotatedArticle
 from econ_news.extract.entities import Place
+from econ_news.extract.failures import apply_rule
 from econ_news.extract.periods import PeriodMention, find_periods, planned_over
 from econ_news.records import Article, Metric, Sentence, stable_id
 from econ_news.reference import alternation, load_json
@@ -201,6 +201,11 @@ class _Reader:
         self.breaks = [m.start() for m in _CLAUSE_BREAK.finditer(text)]
         self.quoted = [(m.start(), m.end()) for m in _QUOTED.finditer(text)]
         self.quoted_starts = [s for s, _ in self.quoted]
+        self.failures = doc.failures
+
+    def rule(self, name: str, sentence: Sentence, fallback, step):
+        """step() of rule `name` on the sentence; a raise is recorded and yields fallback (extract/failures.py)."""
+        return apply_rule(self.failures, name, (sentence.start, sentence.end), fallback, step)
 
     # ------------------------------------------------------------------ text geometry
 
@@ -232,17 +237,20 @@ class _Reader:
         m = lex.money_before.search(text, max(clause_start, q.start - _WINDOW), q.start)
         if m:
             indicator, rule = lex.money_code[m.group("word")], "money_wording"
+            wording_start = m.start()
         elif paragraph_money and _in_parentheses(text, q.start, q.end):
+            # a breakdown has no wording of its own: what precedes it is read up to the amount
             indicator, rule = paragraph_money.indicator, "money_breakdown"
+            wording_start = q.start - 1
         else:
             return None
         if indicator in self.ref["one_project_indicators"] and group is None and self.about_one_project(
-                sentence, m.start()):
+                sentence, wording_start):
             return None  # 甲项目由乙公司投资建设,签约金额20亿元: the project's investment, not a metric
         if indicator in self.ref["group_indicators"]:
             if group is not None:
                 rule = "group_investment_of"
-            elif self.follows_group(rows) and not self.names_one_project(clause_start, m.start()):
+            elif self.follows_group(rows) and not self.names_one_project(clause_start, wording_start):
                 rule = "group_investment"
             else:
                 return None  # one project's investment: the projects table's business
@@ -403,17 +411,17 @@ class _Reader:
         for q in quantities:
             row = None
             if q.kind == "money" and q.value is not None:
-                row = self.money_row(q, sentence, rows, paragraph_money)
+                row = self.rule("money_row", sentence, None, lambda: self.money_row(q, sentence, rows, paragraph_money))
                 if row and row.rule != "money_breakdown":
                     paragraph_money = row
             elif q.kind == "count" and q.value is not None:
-                row = self.count_row(q, sentence)
+                row = self.rule("count_row", sentence, None, lambda: self.count_row(q, sentence))
             elif q.kind == "percent" and not any(s <= q.start < e for s, e in asides):
-                row = self.rate_row(q, sentence)
+                row = self.rule("rate_row", sentence, None, lambda: self.rate_row(q, sentence))
             if row:
                 rows.append(row)
         for g in growths:
-            own = self.attach_growth(g, rows, sentence, asides)
+            own = self.rule("attach_growth", sentence, None, lambda: self.attach_growth(g, rows, sentence, asides))
             if own:
                 rows.append(own)
                 rows.sort(key=lambda r: r.start)
@@ -531,13 +539,16 @@ def extract_metrics(doc: AnnotatedArticle) -> list[Metric]:
         for sentence in sentences:
             budget.check("metrics: sentences")
             rows, paragraph_money = reader.sentence_rows(sentence, paragraph_money)
-            carried = reader.carried_period(sentence, rows, carried)
+            carried = reader.rule("carried_period", sentence, carried,
+                                  lambda: reader.carried_period(sentence, rows, carried))
             states_figures = states_figures or bool(rows)
             for row in rows:
-                period = reader.period_of(row.start, sentence, carried)
-                entity, code = reader.entity(row, sentence, span)
-                metric = _metric(article, row, sentence, entity, code, period)
-                if metric.metric_id not in seen:
+                def finish(row=row):
+                    period = reader.period_of(row.start, sentence, carried)
+                    entity, code = reader.entity(row, sentence, span)
+                    return _metric(article, row, sentence, entity, code, period)
+                metric = reader.rule("metric_row", sentence, None, finish)
+                if metric is not None and metric.metric_id not in seen:
                     seen.add(metric.metric_id)
                     metrics.append(metric)
         if not states_figures:

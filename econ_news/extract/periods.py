@@ -30,7 +30,6 @@ Words live in econ_news/reference/periods.json. Resolution rules:
 from __future__ import annotations
 
 import calendar
-import json
 import re
 from dataclasses import dataclass, replace
 from datetime import date

@@ -41,6 +41,7 @@ from them once (lexicon.py). The package, one module per concern, in the order e
 from __future__ import annotations
 
 from econ_news.extract.doc import AnnotatedArticle
+from econ_news.extract.failures import apply_rule
 from econ_news.extract.projects.anaphora import find_anaphora
 from econ_news.extract.projects.candidates import (
     find_aliases, find_defined, find_enumerations, find_lists, find_named, find_quoted,
@@ -54,6 +55,10 @@ from econ_news.extract.projects.status import masked_text
 from econ_news.extract.projects.text import index_text
 from econ_news.records import Project
 
+# The finders run after lists, in order; a mention overlapping an earlier one is dropped. A finder that
+# raises loses its own mentions only (extract/failures.py).
+FINDERS = [find_quoted, find_named, find_defined]
+
 
 def extract_projects(annotated: AnnotatedArticle) -> list[Project]:
     """The projects the article names, one row per distinct project."""
@@ -61,18 +66,24 @@ def extract_projects(annotated: AnnotatedArticle) -> list[Project]:
     if not article.text:
         return []
     doc = index_text(annotated)
+    whole = (0, len(article.text))
+
+    def apply(rule, span, fallback, step):
+        return apply_rule(annotated.failures, rule, span, fallback, step)
+
     mentions: list[Mention] = []
-    lists = find_lists(doc)
+    lists = apply("find_lists", whole, [], lambda: find_lists(doc))
     listed = [(m.start, m.end) for items in lists for m in items]
-    lists += [items for items in find_enumerations(doc)
+    lists += [items for items in apply("find_enumerations", whole, [], lambda: find_enumerations(doc))
               if not any(m.start < b and a < m.end for m in items for a, b in listed)]
     for list_id, items in enumerate(lists, 1):
         for m in items:
             m.list_id = list_id
         mentions.extend(items)
-    for finder in (find_quoted, find_named, find_defined):
+    for finder in FINDERS:
         taken = [(m.start, m.end) for m in mentions]
-        mentions.extend(m for m in finder(doc) if not any(m.start < b and a < m.end for a, b in taken))
+        found = apply(finder.__name__, whole, [], lambda: finder(doc))
+        mentions.extend(m for m in found if not any(m.start < b and a < m.end for a, b in taken))
     mentions = sorted((m for m in mentions if not doc.in_caption(m.start)), key=lambda m: m.start)
     aliases = find_aliases(doc, mentions)
     set_scopes(doc, mentions)
@@ -86,5 +97,7 @@ def extract_projects(annotated: AnnotatedArticle) -> list[Project]:
         masked = masked_text(doc, mentions)
         anaphora = find_anaphora(doc, mentions)
     periods = list(annotated.periods)
-    return [project_row(article, doc, masked, group, anaphora, periods, mentions)
-            for group in merge_mentions(mentions, aliases)]
+    rows = (apply("project_row", doc.sentence_span(group[0].start) if doc.sentence_starts else whole, None,
+                  lambda: project_row(article, doc, masked, group, anaphora, periods, mentions))
+            for group in merge_mentions(mentions, aliases))
+    return [row for row in rows if row is not None]
