@@ -19,12 +19,13 @@ MAX_FILES_PER_PARTITION files has its small files compacted the same way. Memory
 plus the keys, whatever the size of the partition.
 
 A local folder (a plain path) is its own work folder (``<root>/_staging``) and swaps atomically: before
-swapping, the publisher writes a journal of the moves (with each new folder's inode); it then exchanges
-each new folder with the live one in one atomic step (Linux renameat2 RENAME_EXCHANGE: a reader finds the
-old folder or the new one, never none), and removes the journal and the old folders. A process killed
-mid-publish leaves the journal behind, and the next writer (or ``recover``) rolls the publish forward from
-the complete staged copies, telling by inode which moves were already made: each table and partition holds
-either the previous run's files or the new run's, never a mix and never a gap.
+swapping, the publisher marks each new folder with its run id (a hidden ``.published-by`` file) and writes a
+journal of the moves; it then exchanges each new folder with the live one in one atomic step (Linux
+renameat2 RENAME_EXCHANGE: a reader finds the old folder or the new one, never none), the ledger last, and
+removes the journal and the old folders. A process killed mid-publish leaves the journal behind, and the next
+run (every run starts with ``recover``) rolls the publish forward from the complete staged copies, telling by
+the marker which moves were already made (not by inode: a copy of the root has new ones): each table and
+partition holds either the previous run's files or the new run's, never a mix and never a gap.
 
 A URL (``file://`` included, which is how the tests exercise this path) has no atomic multi-file swap. Its
 work folder is local, ``$ECON_NEWS_WORK_DIR/<sha of URL>/`` (default ``~/.cache/econ-news/<sha>/``); the
