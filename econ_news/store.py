@@ -412,7 +412,8 @@ class StagedRun:
             _publish_locked(self.curated, self.run_id, [Change(self.dir / t, t) for t in self.tables()])
 
     def publish_partitions(self, merge_keys: Mapping[str, Sequence[str]] | None = None,
-                           retire: Mapping[str, Mapping[str, Retired]] | None = None) -> list[str]:
+                           retire: Mapping[str, Mapping[str, Retired]] | None = None,
+                           unique: Mapping[str, str] | None = None) -> list[str]:
         """Swap in the staged partitions of every table; returns the ``table/partition`` paths swapped.
 
         merge_keys None: each staged partition replaces the live one. Otherwise the live rows are kept
@@ -422,6 +423,10 @@ class StagedRun:
         retire: partition -> table -> (column, values): live rows of that partition whose column holds one
         of the values leave it (rows of a raw input a newer version replaces), whether or not the run
         staged the partition.
+
+        unique: table -> key column that must not repeat across partitions. A key the run stages that a live
+        partition the publish does not touch already holds fails the publish (DuplicateKeys; nothing is
+        published): the merge replaces equal keys only within a partition.
         """
         retire = retire or {}
         with publish_lock(self.curated.work_dir, holder=f"run {self.run_id}"):
@@ -444,12 +449,46 @@ class StagedRun:
                         _compact_folder(staged, self.run_id)
                         change = Change(staged, target)
                     changes.append(change)
+            for table, column in (unique or {}).items():
+                _refuse_keys_elsewhere(self.curated, self.dir, table, column, changes)
             _publish_locked(self.curated, self.run_id, changes)
             return [change.target for change in changes]
 
 
 # Rows to take out of a partition's table: (column, the values whose rows leave).
 Retired = tuple[str, frozenset]
+
+
+class DuplicateKeys(RuntimeError):
+    """A run's rows whose keys another partition of the table already holds."""
+
+
+def _refuse_keys_elsewhere(curated: CuratedRoot, staging: Path, table: str, column: str,
+                           changes: list[Change]) -> None:
+    """Raise DuplicateKeys when a key the run staged in table is in a live partition no change replaces.
+    Reads the run's keys, then the key column of the other partitions one file at a time."""
+    touched = {c.target.split("/", 1)[1] for c in changes if c.target.startswith(f"{table}/")}
+    staged: set = set()
+    for partition in touched:
+        for path in sorted((staging / table / partition).glob("*.parquet")):
+            staged.update(pq.read_table(path, columns=[column]).column(column).to_pylist())
+    staged.discard(None)
+    if not staged:
+        return
+    for day in curated.subfolders(table):
+        for source in curated.subfolders(f"{table}/{day}"):
+            partition = f"{day}/{source}"
+            if partition in touched:
+                continue
+            for name in sorted(curated.parquet_files(f"{table}/{partition}")):
+                found = curated.open_parquet(f"{table}/{partition}/{name}")
+                if column not in found.schema_arrow.names:
+                    continue
+                clash = staged.intersection(found.read(columns=[column]).column(column).to_pylist())
+                if clash:
+                    raise DuplicateKeys(f"{len(clash)} {table} key(s) this run stages are already in "
+                                        f"{curated.display(f'{table}/{partition}')} (e.g. {column}={min(clash)}); "
+                                        f"nothing published: run `econ-news doctor --repair`")
 
 
 def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) -> None:

@@ -175,7 +175,8 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.publish()
         else:
             retire = {partition: retired_rows(set(shas)) for partition, shas in (retired or {}).items()}
-            swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None, retire)
+            swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None, retire,
+                                                unique={"articles": "article_id"})
     abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
                           run_id, curated_dir, mode, len(swapped), abandoned)

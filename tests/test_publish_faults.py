@@ -357,3 +357,23 @@ def test_a_held_lock_names_its_holder_and_times_out(tmp_path, monkeypatch):
         holder.wait()
     with publish_lock(tmp_path, timeout=5):  # the kernel released it with its holder
         pass
+
+
+def test_a_key_already_in_another_partition_fails_the_publish_and_publishes_nothing(tmp_path):
+    from econ_news.store import DuplicateKeys
+
+    day1, day2 = partition_path("2025-11-01", "site"), partition_path("2025-12-24", "site")
+    first = StagedRun(tmp_path, "r1").in_partition(day1)
+    first.write_part("t", "0", pa.table({"id": ["a", "b"], "v": [1.0, 1.0]}, schema=SCHEMA))
+    StagedRun(tmp_path, "r1").publish_partitions({"t": ("id",)}, unique={"t": "id"})
+    before = dataset_digest(tmp_path / "t")
+    again = StagedRun(tmp_path, "r2").in_partition(day2)  # the same input, processed again under a new date
+    again.write_part("t", "0", pa.table({"id": ["b", "c"], "v": [1.0, 1.0]}, schema=SCHEMA))
+    with pytest.raises(DuplicateKeys, match="already in .*ingest_date=2025-11-01.*id=b"):
+        StagedRun(tmp_path, "r2").publish_partitions({"t": ("id",)}, unique={"t": "id"})
+    assert dataset_digest(tmp_path / "t") == before
+    # Within the partitions a publish touches, equal keys are merged as before.
+    same = StagedRun(tmp_path, "r3").in_partition(day1)
+    same.write_part("t", "0", pa.table({"id": ["b"], "v": [2.0]}, schema=SCHEMA))
+    StagedRun(tmp_path, "r3").publish_partitions({"t": ("id",)}, unique={"t": "id"})
+    assert sorted(read_table(tmp_path / "t").column("id").to_pylist()) == ["a", "b"]
