@@ -31,6 +31,8 @@ from econ_news.sources.rawstore import PAGES_DIR
 from econ_news.store import PARTITION_KEYS, count_rows, exists, join, partition_path, read_columns, read_table
 
 LEDGER_TABLE = "_ledger"
+# Rejects of a read that may succeed next time: their inputs are to be read again, not held.
+TRANSIENT_REJECT_REASONS = frozenset({"unreadable", "changed_during_run"})
 # Articles one raw input can yield (segment's limit is 50): bounds the article ids retired with an input.
 MAX_ARTICLES_PER_INPUT = 1000
 LEDGER_SCHEMA = pa.schema([("sha256", pa.string()), ("source_uri", pa.string()), ("run_id", pa.string())])
@@ -136,10 +138,10 @@ def inputs_in_tables(curated_dir: str | Path) -> dict[str, LedgerRow]:
         folder = join(curated_dir, table)
         if not exists(folder):
             continue
-        columns = [sha_column, *PARTITION_KEYS, "source_uri"]
+        columns = [sha_column, *PARTITION_KEYS, "source_uri", "reason"]
         got = read_columns(folder, columns)
-        for sha, day, source, uri in zip(*(got.column(c).to_pylist() for c in columns)):
-            if sha:
+        for sha, day, source, uri, reason in zip(*(got.column(c).to_pylist() for c in columns)):
+            if sha and reason not in TRANSIENT_REJECT_REASONS:
                 held.setdefault(sha, (str(day), str(source), uri or ""))
     folder = join(curated_dir, "quarantine")
     if exists(folder):
