@@ -377,3 +377,44 @@ def test_a_key_already_in_another_partition_fails_the_publish_and_publishes_noth
     same.write_part("t", "0", pa.table({"id": ["b"], "v": [2.0]}, schema=SCHEMA))
     StagedRun(tmp_path, "r3").publish_partitions({"t": ("id",)}, unique={"t": "id"})
     assert sorted(read_table(tmp_path / "t").column("id").to_pylist()) == ["a", "b"]
+
+
+def test_a_web_page_with_a_view_counter_is_counted_once_and_the_raw_store_keeps_every_version(prefect_server,
+                                                                                             tmp_path):
+    from flows.pipeline import nightly
+    from econ_news.sources.rawstore import PAGES_DIR
+    from tests.pages_server import PageServer, Route, news_page, sample_article
+
+    title, paragraphs = sample_article(0)
+    page = Route()
+    with PageServer({"/news/1.html": page}) as site:
+        config = tmp_path / "sources.toml"
+        config.write_text(f"""
+[store]
+raw_dir = "raw"
+curated_dir = "curated"
+
+[fetch]
+timeout_seconds = 2.0
+retries = 0
+per_host_requests_per_second = 50.0
+
+[[sources]]
+name = "site"
+kind = "urls"
+urls = ["{site.url('/news/1.html')}"]
+""", encoding="utf-8")
+        counts = []
+        for night in (1, 2, 3):
+            page.body = news_page(title, [*paragraphs, f"阅读次数：{night * 101}"], "2025-10-12").encode("utf-8")
+            nightly(config_path=str(config))
+            counts.append({name: read_table(tmp_path / "curated" / name).num_rows for name in KEYS})
+    assert counts[0]["articles"] == 1 and counts[0]["projects"] > 0
+    assert counts[2] == counts[1] == counts[0]
+    landed = [p for p in (tmp_path / "raw" / PAGES_DIR).rglob("*.html")]
+    assert len(landed) == 3  # every version kept
+    articles = read_table(tmp_path / "curated" / "articles").to_pylist()
+    newest = max(landed, key=lambda p: p.stat().st_mtime_ns)
+    assert [a["doc_sha256"] for a in articles] == [newest.stem]
+    assert list(read_ledger(tmp_path / "curated")) == [newest.stem]
+    assert diagnose(tmp_path / "curated") == []
