@@ -28,7 +28,7 @@ import pyarrow as pa
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef, scan_folder
 from econ_news.records import Reject, stable_id
 from econ_news.sources.rawstore import PAGES_DIR
-from econ_news.store import PARTITION_KEYS, count_rows, exists, join, partition_path, read_columns, read_table
+from econ_news.store import PARTITION_KEYS, count_rows, exists, join, partition_path, read_columns
 
 LEDGER_TABLE = "_ledger"
 # Rejects of a read that may succeed next time: their inputs are to be read again, not held.

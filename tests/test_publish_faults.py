@@ -3,7 +3,7 @@ flows under a real (temporary) Prefect server, real `econ-news` processes (subpr
 publish steps), real Parquet files read back."""
 from __future__ import annotations
 
-import json
+import hashlib
 import logging
 import os
 import shutil
@@ -129,8 +129,6 @@ def test_a_page_that_changes_every_night_is_counted_once(prefect_server, tmp_pat
 def _landed(folder: Path, name: str, data: bytes, day: str, url: str) -> RawFileRef:
     path = folder / name
     path.write_bytes(data)
-    import hashlib
-
     return RawFileRef(str(path), len(data), hashlib.sha256(data).hexdigest(), url, "site", day)
 
 
