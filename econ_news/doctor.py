@@ -5,7 +5,7 @@ readable, no key twice in a table (across all its partitions), and the ledger li
 inputs the tables hold rows of (articles' documents, quarantined articles' documents, rejected inputs), each
 in the partition the tables have it in. A problem is reported on one line.
 
-``--repair``: rolls pending publishes forward, removes duplicate keys (the row in the first partition, in
+``--repair``: rolls pending publishes forward (and removes journals set aside as corrupt), removes duplicate keys (the row in the first partition, in
 path order, stays), rewrites the ledger partitions that disagree with the tables (an input the ledger lists
 but the tables hold nothing of is dropped from it, so the next nightly processes it again), and checks again.
 An unreadable file is not repaired: it is reported, for a backfill or a restore to replace.
@@ -38,7 +38,8 @@ def diagnose(root: str | Path) -> list[str]:
     if staging.exists():
         problems += [f"pending publish: {j} (run {j.name[: -len(JOURNAL_SUFFIX)]}); `--repair` rolls it forward"
                      for j in sorted(staging.glob(f"*{JOURNAL_SUFFIX}"))]
-        problems += [f"corrupt publish journal set aside: {j}" for j in sorted(staging.glob(f"*{JOURNAL_SUFFIX}.corrupt"))]
+        problems += [f"corrupt publish journal set aside: {j}"
+                     for j in sorted(staging.glob(f"*{JOURNAL_SUFFIX}.corrupt"))]
     unreadable = unreadable_files(curated)
     problems += [f"unreadable file: {line}" for line in unreadable]
     if unreadable:
@@ -95,6 +96,10 @@ def repair_root(root: str | Path) -> list[str]:
     """Apply what can be repaired; returns what was done, one line each."""
     curated = open_root(root)
     done = [f"rolled forward the publish of run {run}" for run in recover(curated)]
+    staging = curated.work_dir / STAGING_DIR
+    for journal in sorted(staging.glob(f"*{JOURNAL_SUFFIX}.corrupt")) if staging.exists() else []:
+        journal.unlink()  # nothing was applied from it (see store._read_journal)
+        done.append(f"removed the corrupt publish journal {journal}")
     if unreadable_files(curated):
         return done
     run_id = "doctor-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ") + "-" + uuid.uuid4().hex[:8]

@@ -23,7 +23,8 @@ def main(argv: list[str] | None = None) -> int:
                                                 "tables' inputs, no duplicate keys, no pending publish")
     doctor.add_argument("--curated-dir", default="data/curated", help="the curated root (default: data/curated)")
     doctor.add_argument("--repair", action="store_true",
-                        help="finish pending publishes, remove duplicate keys, rewrite the ledger from the tables; then check again")
+                        help="finish pending publishes, remove duplicate keys, rewrite the ledger from the tables; "
+                             "then check again")
     serve = commands.add_parser("serve", help="register the nightly and backfill deployments on the Prefect server "
                                                "(PREFECT_API_URL) and run their flow runs until stopped")
     nightly = commands.add_parser("nightly", help="fetch the sources and process what is new, once, now")
