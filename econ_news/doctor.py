@@ -5,10 +5,11 @@ readable, no key twice in a table (across all its partitions), and the ledger li
 inputs the tables hold rows of (articles' documents, quarantined articles' documents, rejected inputs), each
 in the partition the tables have it in. A problem is reported on one line.
 
-``--repair``: rolls pending publishes forward (and removes journals set aside as corrupt), removes duplicate keys (the row in the first partition, in
-path order, stays), rewrites the ledger partitions that disagree with the tables (an input the ledger lists
-but the tables hold nothing of is dropped from it, so the next nightly processes it again), and checks again.
-An unreadable file is not repaired: it is reported, for a backfill or a restore to replace.
+``--repair``: rolls pending publishes forward (and removes journals set aside as corrupt), removes duplicate
+keys (the row in the first partition, in path order, stays), rewrites the ledger partitions that disagree
+with the tables (an input the ledger lists but the tables hold nothing of is dropped from it, so the next
+nightly processes it again), and checks again. An unreadable file is not repaired: it is reported, for a
+backfill or a restore to replace.
 """
 from __future__ import annotations
 
