@@ -19,12 +19,13 @@ MAX_FILES_PER_PARTITION files has its small files compacted the same way. Memory
 plus the keys, whatever the size of the partition.
 
 A local folder (a plain path) is its own work folder (``<root>/_staging``) and swaps atomically: before
-swapping, the publisher writes a journal of the moves (with each new folder's inode); it then exchanges
-each new folder with the live one in one atomic step (Linux renameat2 RENAME_EXCHANGE: a reader finds the
-old folder or the new one, never none), and removes the journal and the old folders. A process killed
-mid-publish leaves the journal behind, and the next writer (or ``recover``) rolls the publish forward from
-the complete staged copies, telling by inode which moves were already made: each table and partition holds
-either the previous run's files or the new run's, never a mix and never a gap.
+swapping, the publisher marks each new folder with its run id (a hidden ``.published-by`` file) and writes a
+journal of the moves; it then exchanges each new folder with the live one in one atomic step (Linux
+renameat2 RENAME_EXCHANGE: a reader finds the old folder or the new one, never none), the ledger last, and
+removes the journal and the old folders. A process killed mid-publish leaves the journal behind, and the next
+run (every run starts with ``recover``) rolls the publish forward from the complete staged copies, telling by
+the marker which moves were already made (not by inode: a copy of the root has new ones): each table and
+partition holds either the previous run's files or the new run's, never a mix and never a gap.
 
 A URL (``file://`` included, which is how the tests exercise this path) has no atomic multi-file swap. Its
 work folder is local, ``$ECON_NEWS_WORK_DIR/<sha of URL>/`` (default ``~/.cache/econ-news/<sha>/``); the
@@ -42,9 +43,11 @@ import ctypes
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -62,7 +65,16 @@ from econ_news.partitions import partition_problem
 STAGING_DIR = "_staging"
 LOCK_FILE = "_publish.lock"
 JOURNAL_SUFFIX = ".publishing.json"
+# Inside every folder a publish swaps in: the run that published it. Recovery tells by it whether a journaled
+# swap was made (inodes would not do: a copy of the root, cp -a or a restore, has new ones).
+MARKER_FILE = ".published-by"
+# Tables whose names start with this are bookkeeping (the ledger), published after the data tables.
+LEDGER_PREFIX = "_"
+# How long a publish waits for another run's publish lock before giving up (seconds).
+LOCK_TIMEOUT_ENV = "ECON_NEWS_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT_SECONDS = 3600.0
 PARTITION_KEYS = ("ingest_date", "source")
+_LOG = logging.getLogger("econ_news.store")
 # Where a URL root keeps its staging, lock and journals (one subfolder per URL).
 WORK_DIR_ENV = "ECON_NEWS_WORK_DIR"
 # A partition with more files than this has its small files compacted when a run publishes it: every
@@ -118,6 +130,16 @@ def read_table(location: str | os.PathLike, columns: list[str] | None = None,
                partitioning: str | None = "hive") -> pa.Table:
     """Read a dataset folder as one table, the way consumers do (Hive partitions become columns)."""
     return _dataset(location, partitioning).to_table(columns=columns)
+
+
+def read_columns(location: str | os.PathLike, columns: list[str]) -> pa.Table:
+    """Some columns of a dataset folder, one absent from it (a partition column of an unpartitioned table,
+    a column an older schema lacks) null in every row."""
+    dataset = _dataset(location, "hive")
+    present = [c for c in columns if c in dataset.schema.names]
+    table = dataset.to_table(columns=present)
+    return pa.table({c: table.column(c) if c in present else pa.nulls(table.num_rows, pa.string())
+                     for c in columns})
 
 
 def count_rows(location: str | os.PathLike) -> int:
@@ -215,7 +237,7 @@ class CuratedRoot:
             self.fs.rm(self.path(rel), recursive=True)
 
     # Publishing: a subclass turns the changes into a journal entry, and applies (rolls forward) one.
-    def journal_entry(self, changes: list[Change]) -> dict:
+    def journal_entry(self, changes: list[Change], run_id: str) -> dict:
         raise NotImplementedError
 
     def roll_forward(self, entry: dict) -> None:
@@ -253,28 +275,24 @@ class LocalRoot(CuratedRoot):
     def publish_folder(self, rel: str) -> None:
         pass  # rendered in place
 
-    def journal_entry(self, changes: list[Change]) -> dict:
+    def journal_entry(self, changes: list[Change], run_id: str) -> dict:
         moves = []
         for change in changes:
             for name in change.kept or []:
                 # A hard link: the file stays the very same (same inode), and costs nothing to "copy".
                 _link_or_copy(self.work_dir / change.target / name, change.source / name)
-            moves.append([change.source.relative_to(self.work_dir).as_posix(), change.target,
-                          change.source.stat().st_ino])
+            _write_marker(change.source, run_id)
+            moves.append([change.source.relative_to(self.work_dir).as_posix(), change.target, run_id])
         return {"moves": moves}
 
     def roll_forward(self, entry: dict) -> None:
-        for source, target, inode in entry["moves"]:
+        for source, target, mark in entry["moves"]:
             staged, live = self.work_dir / source, self.work_dir / target
-            if live.exists() and live.stat().st_ino == inode:  # already swapped in by an interrupted publish
+            if _swapped_in(live, mark):  # already swapped in by an interrupted publish
                 continue
             if not staged.exists():  # the journal outlived its folders (never the case unless cleaned by hand)
                 continue
-            if live.exists():
-                _exchange(staged, live)  # the old folder is now at the staged path, removed with the run's folders
-            else:
-                live.parent.mkdir(parents=True, exist_ok=True)
-                os.rename(staged, live)
+            _move_into_place(staged, live)
             _fsync_dir(live.parent)
 
 
@@ -299,7 +317,7 @@ class UrlRoot(CuratedRoot):
             self.put_file(path, f"{rel}/{path.relative_to(local).as_posix()}")
         shutil.rmtree(local, ignore_errors=True)
 
-    def journal_entry(self, changes: list[Change]) -> dict:
+    def journal_entry(self, changes: list[Change], run_id: str) -> dict:
         uploads, deletes = [], []
         for change in changes:
             new = [(p, f"{change.target}/{p.relative_to(change.source).as_posix()}")
@@ -394,37 +412,88 @@ class StagedRun:
         for table in self.tables():
             for folder in [self.dir / table, *(self.dir / table).glob("*=*/*=*")]:
                 _compact_folder(folder, self.run_id)
-        with publish_lock(self.curated.work_dir):
+        with publish_lock(self.curated.work_dir, holder=f"run {self.run_id}"):
             _recover_locked(self.curated)
             _publish_locked(self.curated, self.run_id, [Change(self.dir / t, t) for t in self.tables()])
 
-    def publish_partitions(self, merge_keys: Mapping[str, Sequence[str]] | None = None) -> list[str]:
+    def publish_partitions(self, merge_keys: Mapping[str, Sequence[str]] | None = None,
+                           retire: Mapping[str, Mapping[str, Retired]] | None = None,
+                           unique: Mapping[str, str] | None = None) -> list[str]:
         """Swap in the staged partitions of every table; returns the ``table/partition`` paths swapped.
 
         merge_keys None: each staged partition replaces the live one. Otherwise the live rows are kept
         unless the run staged a row with the same key (merge_keys[table] names the key columns); a table
         partition the run staged no rows for is then left as it is.
+
+        retire: partition -> table -> (column, values): live rows of that partition whose column holds one
+        of the values leave it (rows of a raw input a newer version replaces), whether or not the run
+        staged the partition.
+
+        unique: table -> key column that must not repeat across partitions. A key the run stages that a live
+        partition the publish does not touch already holds fails the publish (DuplicateKeys; nothing is
+        published): the merge replaces equal keys only within a partition.
         """
-        with publish_lock(self.curated.work_dir):
+        retire = retire or {}
+        with publish_lock(self.curated.work_dir, holder=f"run {self.run_id}"):
             _recover_locked(self.curated)
             changes = []
-            for table in self.tables():
-                for partition in self.partitions():
+            tables = sorted(set(self.tables()) | {t for by_table in retire.values() for t in by_table})
+            for table in tables:
+                for partition in sorted(set(self.partitions()) | set(retire)):
                     staged, target = self.dir / table / partition, f"{table}/{partition}"
-                    if not staged.exists():
+                    gone = retire.get(partition, {}).get(table)
+                    if not staged.exists() and not (gone and gone[1] and self.curated.exists(target)):
                         continue
-                    if merge_keys is not None and self.curated.exists(target):
+                    if (merge_keys is not None or not staged.exists()) and self.curated.exists(target):
                         merged = self.dir.with_name(f"{self.run_id}.merged") / table / partition
-                        change = _merge_partition(self.curated, staged, target, merged, merge_keys[table],
-                                                  self.run_id)
+                        keys = merge_keys[table] if merge_keys is not None else ()
+                        change = _merge_partition(self.curated, staged, target, merged, keys, self.run_id, gone)
                         if change is None:
                             continue
                     else:
                         _compact_folder(staged, self.run_id)
                         change = Change(staged, target)
                     changes.append(change)
+            for table, column in (unique or {}).items():
+                _refuse_keys_elsewhere(self.curated, self.dir, table, column, changes)
             _publish_locked(self.curated, self.run_id, changes)
             return [change.target for change in changes]
+
+
+# Rows to take out of a partition's table: (column, the values whose rows leave).
+Retired = tuple[str, frozenset]
+
+
+class DuplicateKeys(RuntimeError):
+    """A run's rows whose keys another partition of the table already holds."""
+
+
+def _refuse_keys_elsewhere(curated: CuratedRoot, staging: Path, table: str, column: str,
+                           changes: list[Change]) -> None:
+    """Raise DuplicateKeys when a key the run staged in table is in a live partition no change replaces.
+    Reads the run's keys, then the key column of the other partitions one file at a time."""
+    touched = {c.target.split("/", 1)[1] for c in changes if c.target.startswith(f"{table}/")}
+    staged: set = set()
+    for partition in touched:
+        for path in sorted((staging / table / partition).glob("*.parquet")):
+            staged.update(pq.read_table(path, columns=[column]).column(column).to_pylist())
+    staged.discard(None)
+    if not staged:
+        return
+    for day in curated.subfolders(table):
+        for source in curated.subfolders(f"{table}/{day}"):
+            partition = f"{day}/{source}"
+            if partition in touched:
+                continue
+            for name in sorted(curated.parquet_files(f"{table}/{partition}")):
+                found = curated.open_parquet(f"{table}/{partition}/{name}")
+                if column not in found.schema_arrow.names:
+                    continue
+                clash = staged.intersection(found.read(columns=[column]).column(column).to_pylist())
+                if clash:
+                    raise DuplicateKeys(f"{len(clash)} {table} key(s) this run stages are already in "
+                                        f"{curated.display(f'{table}/{partition}')} (e.g. {column}={min(clash)}); "
+                                        f"nothing published: run `econ-news doctor --repair`")
 
 
 def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) -> None:
@@ -433,8 +502,12 @@ def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) ->
     staging.mkdir(parents=True, exist_ok=True)
     journal = staging / f"{run_id}{JOURNAL_SUFFIX}"
     tmp = journal.with_name(journal.name + ".tmp")
-    entry = {"run_id": run_id, **curated.journal_entry(changes)}
+    # The ledger last: a publish killed half way then leaves the ledger saying less than the tables hold
+    # (the next run processes those inputs again and merges them onto their own keys), never more.
+    changes = sorted(changes, key=lambda change: change.target.startswith(LEDGER_PREFIX))
+    entry = {"run_id": run_id, **curated.journal_entry(changes, run_id)}
     tmp.write_text(json.dumps(entry), encoding="utf-8")
+    _fsync_file(tmp)  # whole on disk before its name says it is the journal
     os.replace(tmp, journal)
     _fsync_dir(staging)
     curated.roll_forward(entry)
@@ -446,39 +519,64 @@ def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) ->
 # The streaming merge and compaction.
 
 def _merge_partition(curated: CuratedRoot, staged: Path, target: str, merged: Path, keys: Sequence[str],
-                     run_id: str) -> Change | None:
+                     run_id: str, retired: Retired | None = None) -> Change | None:
     """The live partition at target with the staged rows merged in, as a Change: the new files (written
-    to merged) and the live files kept as they are. None when the run staged no rows here.
+    to merged) and the live files kept as they are. None when nothing changes (no staged rows here, no
+    live row retired).
 
-    Same rows as concatenating the staged rows and the live rows and keeping the first row of each key,
-    read one file's keys (and, for a file to rewrite, one row group) at a time.
+    Same rows as concatenating the staged rows and the live rows (less those whose retired column holds a
+    retired value) and keeping the first row of each key, read one file's keys (and, for a file to rewrite,
+    one row group) at a time. keys empty: every staged row is taken and no live row is replaced by one.
     """
-    staged_files = sorted(staged.glob("*.parquet"))
-    if sum(pq.ParquetFile(f).metadata.num_rows for f in staged_files) == 0:
+    staged_files = sorted(staged.glob("*.parquet")) if staged.exists() else []
+    staged_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in staged_files)
+    live_files = curated.parquet_files(target)
+    column, gone = retired if retired else ("", frozenset())
+    live_keys, live_gone = {}, {}
+    for name in sorted(live_files):
+        source = curated.open_parquet(f"{target}/{name}")
+        live_keys[name] = source
+        live_gone[name] = _retired_rows(source, column, gone)
+    if staged_rows == 0 and not any(any(flags) for flags in live_gone.values()):
         return None
-    schema = pq.read_schema(staged_files[0])
+    schema = pq.read_schema(staged_files[0]) if staged_files else _newest_schema(live_keys)
     merged.mkdir(parents=True, exist_ok=True)
     seen: set[tuple] = set()  # keys of the rows taken so far: the run's first, then the live ones
     for path in staged_files:
         source = pq.ParquetFile(path)
-        keep = _first_of_each_key(_row_keys(source, keys), seen)
+        keep = _first_of_each_key(_row_keys(source, keys), seen) if keys else [True] * source.metadata.num_rows
         if all(keep):
             _link_or_copy(path, merged / path.name)
         elif any(keep):
             _rewrite(source, keep, schema, merged / path.name)
     kept = []
-    live_files = curated.parquet_files(target)
     for index, name in enumerate(sorted(live_files)):
-        source = curated.open_parquet(f"{target}/{name}")
-        keep = _first_of_each_key(_row_keys(source, keys), seen)
+        source = live_keys[name]
+        keep = _first_of_each_key(_row_keys(source, keys), seen) if keys else [True] * source.metadata.num_rows
+        keep = [k and not g for k, g in zip(keep, live_gone[name])]
         if all(keep) and _same_columns(source.schema_arrow, schema):
             kept.append(name)
-        elif any(keep):  # rows lost to the run's, or an older schema: rewritten conformed
+        elif any(keep):  # rows lost to the run's, retired, or an older schema: rewritten conformed
             _rewrite(source, keep, schema, merged / f"part-{run_id}-merged-{index:05d}.parquet")
+    if not kept and not any(merged.glob("*.parquet")):
+        # No row left: the partition keeps its columns for readers, in one empty file.
+        _write_parquet_durably(schema.empty_table(), merged / f"part-{run_id}-empty.parquet")
     inputs = [_PartFile(name, live_files[name], lambda n=name: curated.open_parquet(f"{target}/{n}"))
               for name in kept]
     compacted = _compact(inputs + _local_part_files(merged), merged, schema, run_id)
     return Change(merged, target, [name for name in kept if name not in compacted])
+
+
+def _retired_rows(source: pq.ParquetFile, column: str, gone: frozenset) -> list[bool]:
+    rows = source.metadata.num_rows
+    if not gone or column not in source.schema_arrow.names:
+        return [False] * rows
+    return [value in gone for value in source.read(columns=[column]).column(column).to_pylist()]
+
+
+def _newest_schema(files: Mapping[str, pq.ParquetFile]) -> pa.Schema:
+    """The schema of the partition's newest file (names carry the run id, which starts with its time)."""
+    return files[max(files)].schema_arrow
 
 
 def _row_keys(source: pq.ParquetFile, keys: Sequence[str]) -> list[tuple]:
@@ -593,6 +691,34 @@ def _fsync_file(path: Path) -> None:
         os.fsync(fh.fileno())
 
 
+def _write_marker(folder: Path, run_id: str) -> None:
+    marker = folder / MARKER_FILE
+    marker.unlink(missing_ok=True)  # a hard link from the live folder would otherwise be written through
+    marker.write_text(run_id, encoding="utf-8")
+    _fsync_file(marker)
+
+
+def _swapped_in(live: Path, mark: str | int) -> bool:
+    """Whether the folder at live is the one a journaled move put there: its marker names the run (mark: the
+    run id; a journal from before markers holds the folder's inode)."""
+    if isinstance(mark, int):
+        return live.exists() and live.stat().st_ino == mark
+    try:
+        return (live / MARKER_FILE).read_text(encoding="utf-8") == mark
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+def _move_into_place(staged: Path, live: Path) -> None:
+    """Put the staged folder at live: an atomic exchange with the live folder (the old one is then at the
+    staged path, removed with the run's folders), or a rename where there is none yet."""
+    if live.exists():
+        _exchange(staged, live)
+    else:
+        live.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(staged, live)
+
+
 def _link_or_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -601,17 +727,48 @@ def _link_or_copy(source: Path, target: Path) -> None:
         shutil.copy2(source, target)
 
 
+class LockTimeout(TimeoutError):
+    """Another process held the publish lock for longer than this one would wait."""
+
+
 @contextmanager
-def publish_lock(work_dir: Path) -> Iterator[None]:
+def publish_lock(work_dir: Path, timeout: float | None = None, holder: str = "") -> Iterator[None]:
     """Serialise publications (a nightly run and a backfill may finish at the same time). The kernel
-    releases an flock when its holder dies, so a killed publisher never leaves the lock taken."""
+    releases an flock when its holder dies, so a killed publisher never leaves the lock taken.
+
+    The holder writes who it is (pid, host, what) into the lock file; a waiter says whom it waits for, and
+    gives up after timeout seconds (default: $ECON_NEWS_LOCK_TIMEOUT, else an hour) with LockTimeout."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
-    with open(work_dir / LOCK_FILE, "a+") as fh:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+    if timeout is None:
+        timeout = float(os.environ.get(LOCK_TIMEOUT_ENV) or DEFAULT_LOCK_TIMEOUT_SECONDS)
+    path = work_dir / LOCK_FILE
+    with open(path, "a+") as fh:
+        deadline, warned = time.monotonic() + timeout, False
+        while True:
+            try:
+                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                fh.seek(0)
+                held_by = fh.read().strip() or "unknown"
+                if time.monotonic() >= deadline:
+                    raise LockTimeout(f"publish lock {path} still held after {timeout:g} s by {held_by}; "
+                                      f"set {LOCK_TIMEOUT_ENV} to wait longer") from None
+                if not warned:
+                    _LOG.warning("waiting for the publish lock %s, held by %s", path, held_by)
+                    warned = True
+                time.sleep(min(0.2, max(0.0, deadline - time.monotonic())))
         try:
+            fh.seek(0)
+            fh.truncate()
+            fh.write(f"pid={os.getpid()} host={socket.gethostname()} {holder}".strip() + "\n")
+            fh.flush()
             yield
         finally:
+            fh.seek(0)
+            fh.truncate()
+            fh.flush()
             fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
@@ -648,12 +805,33 @@ def _recover_locked(curated: CuratedRoot) -> list[str]:
     staging = curated.work_dir / STAGING_DIR
     finished = []
     for journal in sorted(staging.glob(f"*{JOURNAL_SUFFIX}")) if staging.exists() else []:
-        entry = json.loads(journal.read_text(encoding="utf-8"))
+        entry = _read_journal(journal)
+        if entry is None:
+            continue
         curated.roll_forward(entry)
         journal.unlink()
         _remove_run_folders(curated.work_dir, entry["run_id"])
         finished.append(entry["run_id"])
     return finished
+
+
+def _read_journal(journal: Path) -> dict | None:
+    """A journal's entry; None for one that is not a journal (empty, cut short, garbage: a journal is fsynced
+    before it gets its name, so a publish never wrote it), which is moved aside as <name>.corrupt and logged.
+    Nothing of it was applied: its run's folders stay until sweep_abandoned removes them."""
+    try:
+        entry = json.loads(journal.read_text(encoding="utf-8"))
+        if isinstance(entry, dict) and isinstance(entry.get("run_id"), str) and (
+                isinstance(entry.get("moves"), list) or isinstance(entry.get("uploads"), list)):
+            return entry
+        problem = "not a publish journal"
+    except (ValueError, UnicodeDecodeError) as exc:
+        problem = f"{type(exc).__name__}: {exc}"
+    aside = journal.with_name(journal.name + ".corrupt")
+    os.replace(journal, aside)
+    _LOG.error("publish journal %s is unreadable (%s): moved aside to %s, nothing rolled forward from it",
+               journal, problem, aside)
+    return None
 
 
 def _fsync_dir(path: Path) -> None:
@@ -686,6 +864,45 @@ def sweep_abandoned(root: str | Path | CuratedRoot, max_age_seconds: float) -> l
 
 # ---------------------------------------------------------------------------------------------------
 # Reading back.
+
+# Folders of the root that are not tables (run manifests, reports, staging).
+NOT_TABLES = frozenset({STAGING_DIR, "_runs", "_reports"})
+
+
+class UnreadableTables(RuntimeError):
+    """A published Parquet file that readers cannot open (truncated, overwritten, not Parquet)."""
+
+
+def table_names(root: str | Path | CuratedRoot) -> list[str]:
+    """The tables of a curated root: its folders, the ledger included, less runs, reports and staging."""
+    curated = open_root(root)
+    return [name for name in curated.subfolders("") if name not in NOT_TABLES and not name.startswith(".")]
+
+
+def published_files(root: str | Path | CuratedRoot, table: str) -> list[str]:
+    """The Parquet files readers of a table see, relative to the root (no hidden or _ folder or file)."""
+    curated = open_root(root)
+    if not curated.exists(table):
+        return []
+    found = []
+    for path in sorted(curated.fs.find(curated.path(table))):
+        rel = path[len(curated.base) + 1:] if path.startswith(curated.base) else path
+        if rel.endswith(".parquet") and not any(part.startswith((".", "_")) for part in rel.split("/")[1:]):
+            found.append(rel)
+    return found
+
+
+def unreadable_files(root: str | Path | CuratedRoot) -> list[str]:
+    """'<file>: <why>' for every published Parquet file whose footer cannot be read."""
+    curated = open_root(root)
+    problems = []
+    for table in table_names(curated):
+        for rel in published_files(curated, table):
+            try:
+                curated.open_parquet(rel).metadata
+            except Exception as exc:  # noqa: BLE001 - whatever the reader says is the problem reported
+                problems.append(f"{curated.display(rel)}: {type(exc).__name__}: {str(exc)[:200]}")
+    return problems
 
 def dataset_digest(path: str | os.PathLike, ignore: Sequence[str] = ("run_id",)) -> tuple[int, str]:
     """(rows, sha256) of a dataset's content, whatever its files and row order: two runs that wrote the same

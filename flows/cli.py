@@ -17,6 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--curated-dir", default="data/curated",
                      help="output root: a folder, or an fsspec URL such as s3://bucket/prefix (default: data/curated)")
     run.add_argument("--batch-size", type=int, default=500, help="files per task run (default: 500)")
+    run.add_argument("--allow-empty", action="store_true",
+                     help="publish empty tables when the raw folder holds no input (refused otherwise)")
+    doctor = commands.add_parser("doctor", help="check a curated root: readable tables, ledger equal to the "
+                                                "tables' inputs, no duplicate keys, no pending publish")
+    doctor.add_argument("--curated-dir", default="data/curated", help="the curated root (default: data/curated)")
+    doctor.add_argument("--repair", action="store_true",
+                        help="finish pending publishes, remove duplicate keys, rewrite the ledger from the tables; "
+                             "then check again")
     serve = commands.add_parser("serve", help="register the nightly and backfill deployments on the Prefect server "
                                                "(PREFECT_API_URL) and run their flow runs until stopped")
     nightly = commands.add_parser("nightly", help="fetch the sources and process what is new, once, now")
@@ -55,11 +63,20 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{rows} rows -> {path}")
         return 0
     configure_environment()
+    if args.command == "doctor":
+        from econ_news.doctor import doctor_main
+
+        return doctor_main(args.curated_dir, repair=args.repair)
     if args.command == "run":
+        from econ_news.ingest import EmptyInputRefused
         from flows.pipeline import run_pipeline
 
-        summary = _with_runner(run_pipeline, args)(raw_dir=args.raw_dir, curated_dir=args.curated_dir,
-                                                   batch_size=args.batch_size)
+        try:
+            summary = _with_runner(run_pipeline, args)(raw_dir=args.raw_dir, curated_dir=args.curated_dir,
+                                                       batch_size=args.batch_size, allow_empty=args.allow_empty)
+        except EmptyInputRefused as exc:
+            print(f"econ-news run: {exc}", file=sys.stderr)
+            return 2
     elif args.command == "serve":
         from econ_news.sources.config import load_config
         from flows.deployments import serve_deployments

@@ -29,7 +29,7 @@ from flows.alerts import emit_if_quarantine_high
 from flows.runners import build_task_runner
 from flows.settings import nightly_timeout_seconds
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
-from tasks.stages import (check_and_publish, plan_work, process_batch, scan_folder_work,
+from tasks.stages import (check_and_publish, plan_work, process_batch, recover_and_check, scan_folder_work,
                           stage_rejects_and_ledger)
 
 RUNS_DIR = "_runs"
@@ -94,10 +94,14 @@ def _new_summary(kind: str, raw_dir: str, curated_dir: str) -> RunSummary:
 @flow(name="econ-news-run", log_prints=False, task_runner=build_task_runner())
 def run_pipeline(raw_dir: str = "data/raw", curated_dir: str = "data/curated",
                  batch_size: int = DEFAULT_BATCH_SIZE,
-                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES) -> RunSummary:
-    """Read every raw page under raw_dir and publish the articles, projects and metrics tables."""
+                 max_file_bytes: int = DEFAULT_MAX_FILE_BYTES, allow_empty: bool = False) -> RunSummary:
+    """Read every raw page under raw_dir and publish the articles, projects and metrics tables.
+
+    A raw_dir with no input over tables that hold rows is refused (EmptyInputRefused), unless allow_empty.
+    """
     summary = _new_summary("run", raw_dir, curated_dir)
-    work = scan_folder_work(raw_dir, max_file_bytes, DEFAULT_TIMEZONE)
+    recover_and_check(curated_dir)
+    work = scan_folder_work(raw_dir, max_file_bytes, DEFAULT_TIMEZONE, curated_dir, allow_empty)
     _process(work, summary, batch_size, max_file_bytes, "tables")
     return summary
 
@@ -113,6 +117,7 @@ def nightly(config_path: str = "sources.toml", batch_size: int = DEFAULT_BATCH_S
     """
     config = load_config(config_path)
     summary = _new_summary("nightly", str(config.raw_dir), str(config.curated_dir))
+    recover_and_check(str(config.curated_dir))  # before the ledger is read, whatever the night brings
     _fetch_sources(config, summary)
     work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
                      config.timezone, reprocess=False, dates=None, sources=None)
@@ -143,6 +148,7 @@ def backfill(start_date: date, end_date: date, sources: list[str] | None = None,
     for name in sources or []:
         config.source(name)  # an unknown name fails here, with the names the file has
     summary = _new_summary("backfill", str(config.raw_dir), str(config.curated_dir))
+    recover_and_check(str(config.curated_dir))
     work = plan_work(_folders(config), str(config.raw_dir), str(config.curated_dir), config.fetch.max_bytes,
                      config.timezone, reprocess=reprocess, dates=(start_date, end_date), sources=sources or None)
     _process(work, summary, batch_size, config.fetch.max_bytes, "replace" if reprocess else "merge",
@@ -280,8 +286,11 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
-    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode).result() \
+    retired = {w.path: sorted(w.retired) for w in work if w.retired}
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, retired).result() \
         if work or mode == "tables" else None
+    if published:
+        recover_and_check(curated_dir)  # what this run published reads back
     table_outcomes = published.outcomes if published else []
     if published:
         summary.report, summary.quarantined_rows = published.report, published.quarantined

@@ -15,7 +15,6 @@ from datetime import date
 from functools import cache
 from pathlib import Path
 
-import pyarrow as pa
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -23,11 +22,13 @@ from econ_news import pipeline
 from econ_news.catalog import write_catalog
 from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
-from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, plan,
-                              read_ledger, take_inventory)
+from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, inputs_in_tables,
+                              ledger_table, plan, read_ledger, refuse_empty_replacement, retired_rows,
+                              take_inventory)
 from econ_news.quality import ExpectationOutcome, Validator
 from econ_news.records import SCHEMAS
-from econ_news.store import StagedRun, count_rows, join, open_root, sweep_abandoned
+from econ_news.store import (StagedRun, UnreadableTables, count_rows, join, open_root, recover, sweep_abandoned,
+                             unreadable_files)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 EXPECTATIONS_DIR = Path(os.environ.get("ECON_NEWS_EXPECTATIONS_DIR", REPO_ROOT / "expectations"))
@@ -51,11 +52,30 @@ def _validator(expectations_dir: Path) -> Validator:
 
 # Hashing a batch for Prefect's cache keys would cost more than the work, so tasks opt out of caching
 # (reruns are cheap and idempotent instead).
+@task(name="recover-and-check", cache_policy=NO_CACHE)
+def recover_and_check(curated_dir: str) -> list[str]:
+    """Finish any publish a killed run left half done (whatever this run goes on to do), then make sure
+    every published file is readable: a run must not go on over a damaged table as if all were well."""
+    finished = recover(curated_dir)
+    if finished:
+        get_run_logger().warning("rolled forward the interrupted publish of runs %s", finished)
+    problems = unreadable_files(curated_dir)
+    if problems:
+        raise UnreadableTables(f"{len(problems)} published file(s) unreadable under {curated_dir}: "
+                               f"{'; '.join(problems[:5])} (run `econ-news doctor --curated-dir {curated_dir}`)")
+    return finished
+
+
 @task(name="fetch-manifest", retries=2, retry_delay_seconds=2, cache_policy=NO_CACHE)
-def scan_folder_work(raw_dir: str, max_file_bytes: int, timezone: str) -> list[PartitionWork]:
-    """Every file under raw_dir, by partition: a full run of one folder."""
-    inventory = take_inventory([(LOCAL_SOURCE, Path(raw_dir))], None, max_file_bytes, timezone, folder_sidecars=True)
+def scan_folder_work(raw_dir: str, max_file_bytes: int, timezone: str, curated_dir: str | None = None,
+                     allow_empty: bool = True) -> list[PartitionWork]:
+    """Every file under raw_dir, by partition: a full run of one folder. Refuses (EmptyInputRefused) to
+    plan an empty run over tables that hold rows, unless allow_empty."""
+    inventory = take_inventory([(LOCAL_SOURCE, Path(raw_dir))], None, max_file_bytes, timezone,
+                               folder_sidecars=True)
     work = plan(inventory, {}, reprocess=True)
+    if curated_dir is not None:
+        refuse_empty_replacement(sum(w.inputs for w in work), raw_dir, curated_dir, allow_empty)
     _log_plan(work)
     return work
 
@@ -68,7 +88,8 @@ def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, ma
     inventory = take_inventory([(name, Path(path)) for name, path in folders], Path(raw_dir), max_file_bytes,
                                timezone)
     work = plan(inventory, read_ledger(curated_dir), reprocess=reprocess, dates=dates,
-                sources=set(sources) if sources is not None else None)
+                sources=set(sources) if sources is not None else None,
+                held=None if reprocess else inputs_in_tables(curated_dir))
     _log_plan(work)
     return work
 
@@ -76,6 +97,9 @@ def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, ma
 def _log_plan(work: list[PartitionWork]) -> None:
     get_run_logger().info("plan: %d inputs to process in %d partitions %s", sum(w.inputs for w in work),
                           len(work), [w.path for w in work][:20])
+    retired = sum(len(w.retired) for w in work)
+    if retired:
+        get_run_logger().info("plan: %d older versions of a source URI retired from the tables", retired)
 
 
 @task(name="process-batch", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
@@ -95,7 +119,7 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
     # a moment, bytes changed since the scan) is recorded as a reject and read again by the next run.
     unread = {r.sha256 for r in result.rejects if r.stage == "fetch"}
     staged.write_part(LEDGER_TABLE, f"ledger-{part}",
-                      _ledger_rows({ref.sha256: ref.uri for ref in refs if ref.sha256 not in unread}, run_id))
+                      ledger_table({ref.sha256: ref.uri for ref in refs if ref.sha256 not in unread}, run_id))
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
                           {stage: round(s, 2) for stage, s in report.seconds.items()})
@@ -110,14 +134,8 @@ def stage_rejects_and_ledger(work: PartitionWork, curated_dir: str, run_id: str,
                          today)
     to_read = {ref.sha256 for ref in work.refs}
     staged.write_part(LEDGER_TABLE, "ledger",
-                      _ledger_rows({sha: uri for sha, uri in work.ledger.items() if sha not in to_read}, run_id))
+                      ledger_table({sha: uri for sha, uri in work.ledger.items() if sha not in to_read}, run_id))
     return report
-
-
-def _ledger_rows(inputs: dict[str, str], run_id: str) -> pa.Table:
-    rows = sorted(inputs.items())
-    return pa.table({"sha256": [s for s, _ in rows], "source_uri": [u for _, u in rows],
-                     "run_id": [run_id] * len(rows)}, schema=LEDGER_SCHEMA)
 
 
 # How check_and_publish swaps the run in (see econ_news/store.py).
@@ -127,11 +145,13 @@ ABANDONED_STAGING_SECONDS = 24 * 3600
 
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
-def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str) -> PublishResult:
+def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str,
+                      retired: dict[str, list[str]] | None = None) -> PublishResult:
     """Table-level expectations, then the atomic swap. On failure nothing is published.
 
     mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
     theirs (a backfill reprocessing its dates); "merge": the staged rows are merged into their partitions.
+    retired: partition -> sha256 of raw inputs (older versions of a URI) whose rows leave that partition.
     """
     if mode not in PUBLISH_MODES:
         raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
@@ -158,10 +178,14 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
         quarantined = _quarantined_rows(staged)
     with pipeline.timed(seconds, "publish"):
         if mode == "tables":
+            # The ledger is replaced with the tables, even by a run with no input: it lists what they hold.
+            staged.ensure_schema_files({LEDGER_TABLE: LEDGER_SCHEMA})
             swapped = staged.tables()
             staged.publish()
         else:
-            swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None)
+            retire = {partition: retired_rows(set(shas)) for partition, shas in (retired or {}).items()}
+            swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None, retire,
+                                                unique={"articles": "article_id"})
     abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
     write_catalog(curated_dir, get_run_logger())  # projects across articles, econ_news.duckdb, _docs/; never raises
     get_run_logger().info("published run %s to %s (%s): %d folders swapped; removed the staging of dead runs %s",
