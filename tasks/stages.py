@@ -23,7 +23,7 @@ from econ_news.curate import BatchReport, check_tables, stage_batch, write_repor
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
                               read_ledger, take_inventory)
-from econ_news.quality import ExpectationOutcome, Validator
+from econ_news.quality import ExpectationOutcome, TableValidationError, Validator
 from econ_news.records import SCHEMAS
 from econ_news.store import StagedRun, count_rows, join, open_root, sweep_abandoned
 
@@ -133,9 +133,11 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.in_partition(partition).ensure_schema_files(schemas)
         with pipeline.timed(seconds, "check-tables"):
             outcomes = check_tables(staged, shared_validator(), raw_files_seen)
-    except Exception:
+    except Exception as exc:
         # The report shows why the gate held; then nothing of this run remains.
-        _report(staged, curated_dir, run_id, raw_files_seen)
+        report = _report(staged, curated_dir, run_id, raw_files_seen)
+        if isinstance(exc, TableValidationError):
+            exc.report = report
         staged.discard()
         raise
     with pipeline.timed(seconds, "report"):
