@@ -2,8 +2,8 @@
 
 Tasks add what orchestration is for — retries, logging, names in the UI — and nothing else: the logic
 lives in econ_news and is tested without Prefect. Inputs are batches, never single sentences, because
-every task run costs Prefect bookkeeping (~10 ms here); a batch goes through all its text stages in one
-task (process_batch), so it never travels between processes.
+every task run costs Prefect bookkeeping (~10 ms here); a batch goes through all its stages inside one
+task (process_batch), each stage a task run nested in it, so it never travels between processes.
 """
 from __future__ import annotations
 
@@ -17,9 +17,11 @@ from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from econ_news import pipeline
-from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
+from econ_news.curate import (BatchReport, ValidatedBatch, check_tables, stage_batch, validate_batch, write_batch,
+                              write_report)
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, ledger_table, plan,
                               read_ledger, take_inventory)
@@ -81,18 +83,67 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
                   part: str, today: date) -> BatchReport:
     """One batch of raw files through every stage: fetch, normalize, segment, extract, validate, write.
 
-    One task, not one per stage: the batch then stays in the worker that runs it (a process or a Dask
-    worker ships only file references in and counts out, never the texts and rows between stages), and
-    each batch costs one task run's bookkeeping instead of five. The report's seconds say where the time
-    went, stage by stage; the run adds them up.
+    Each stage is a task run of its own, nested under this one, so the run's page draws the stages of every
+    batch and which one failed. They are called, not submitted: they run here, in the worker that runs the
+    batch (a process or a Dask worker ships only file references in and counts out, never the texts and
+    rows between stages), and their inputs are quoted so Prefect does not walk every record looking for
+    futures. The report's seconds say where the time went, stage by stage; the run adds them up.
     """
-    result = pipeline.process_refs(refs, max_file_bytes)
-    staged = StagedRun(curated_dir, run_id, partition)
-    report = stage_batch(result, staged, shared_validator(), part, run_id, today)
+    result = pipeline.BatchResult()
+    docs = fetch_stage(quote(refs), max_file_bytes, quote(result))
+    normalized = normalize_stage(quote(docs), max_file_bytes, quote(result))
+    segment_stage(quote(normalized), quote(result))
+    extract_stage(quote(result))
+    validated = validate_stage(quote(result), run_id, today)
+    report = write_stage(quote(validated), quote(result), curated_dir, run_id, partition, part)
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
                           {stage: round(s, 2) for stage, s in report.seconds.items()})
     return report
+
+
+# The stages of one batch (see process_batch). Each adds its rejects and CPU seconds to the batch's result.
+@task(name="fetch", cache_policy=NO_CACHE)
+def fetch_stage(refs: list[RawFileRef], max_file_bytes: int, result: pipeline.BatchResult) -> list:
+    with pipeline.timed(result.seconds, "fetch"):
+        docs, rejects = pipeline.fetch_batch(refs, max_file_bytes)
+    result.rejects += rejects
+    return docs
+
+
+@task(name="normalize", cache_policy=NO_CACHE)
+def normalize_stage(docs: list, max_file_bytes: int, result: pipeline.BatchResult) -> list:
+    with pipeline.timed(result.seconds, "normalize"):
+        normalized, rejects = pipeline.normalize_batch(docs, max_file_bytes)
+    result.rejects += rejects
+    return normalized
+
+
+@task(name="segment", cache_policy=NO_CACHE)
+def segment_stage(normalized: list, result: pipeline.BatchResult) -> int:
+    with pipeline.timed(result.seconds, "segment"):
+        result.articles, rejects = pipeline.segment_batch(normalized)
+    result.rejects += rejects
+    return len(result.articles)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_stage(result: pipeline.BatchResult) -> tuple[int, int]:
+    with pipeline.timed(result.seconds, "extract"):
+        result.projects, result.metrics, rejects = pipeline.extract_batch(result.articles)
+    result.rejects += rejects
+    return len(result.projects), len(result.metrics)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_stage(result: pipeline.BatchResult, run_id: str, today: date) -> ValidatedBatch:
+    return validate_batch(result, shared_validator(), run_id, today)
+
+
+@task(name="write", cache_policy=NO_CACHE)
+def write_stage(validated: ValidatedBatch, result: pipeline.BatchResult, curated_dir: str, run_id: str,
+                partition: str, part: str) -> BatchReport:
+    return write_batch(validated, result, StagedRun(curated_dir, run_id, partition), part, run_id)
 
 
 @task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
