@@ -63,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     from econ_news.quality import TableValidationError
     from flows import progress
 
+    before = progress.current()
     shown = progress.install(progress.for_stream(sys.stderr))
     try:
         return _execute(args, config)
@@ -84,6 +85,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     finally:
         shown.close()
+        progress.install(before)  # main() called in a process that goes on (a test, a script)
 
 
 def _checked(args):
