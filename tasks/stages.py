@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -89,61 +89,77 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
     rows between stages), and their inputs are quoted so Prefect does not walk every record looking for
     futures. The report's seconds say where the time went, stage by stage; the run adds them up.
     """
-    result = pipeline.BatchResult()
-    docs = fetch_stage(quote(refs), max_file_bytes, quote(result))
-    normalized = normalize_stage(quote(docs), max_file_bytes, quote(result))
-    segment_stage(quote(normalized), quote(result))
-    extract_stage(quote(result))
-    validated = validate_stage(quote(result), run_id, today)
-    report = write_stage(quote(validated), quote(result), curated_dir, run_id, partition, part)
+    batch = BatchInFlight(refs, max_file_bytes)
+    fetch_stage(quote(batch))
+    normalize_stage(quote(batch))
+    segment_stage(quote(batch))
+    extract_stage(quote(batch))
+    validate_stage(quote(batch), run_id, today)
+    report = write_stage(quote(batch), curated_dir, run_id, partition, part)
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
                           {stage: round(s, 2) for stage, s in report.seconds.items()})
     return report
 
 
-# The stages of one batch (see process_batch). Each adds its rejects and CPU seconds to the batch's result.
+@dataclass
+class BatchInFlight:
+    """What one batch's stages hand each other, in the worker that runs the batch. Each stage task reads
+    its input here and leaves its output, rejects and CPU seconds here; it returns only a count, so
+    Prefect never walks the records."""
+
+    refs: list[RawFileRef]
+    max_file_bytes: int
+    result: pipeline.BatchResult = field(default_factory=pipeline.BatchResult)
+    docs: list = field(default_factory=list)  # fetched
+    normalized: list = field(default_factory=list)
+    validated: ValidatedBatch | None = None
+
+
 @task(name="fetch", cache_policy=NO_CACHE)
-def fetch_stage(refs: list[RawFileRef], max_file_bytes: int, result: pipeline.BatchResult) -> list:
-    with pipeline.timed(result.seconds, "fetch"):
-        docs, rejects = pipeline.fetch_batch(refs, max_file_bytes)
-    result.rejects += rejects
-    return docs
+def fetch_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "fetch"):
+        batch.docs, rejects = pipeline.fetch_batch(batch.refs, batch.max_file_bytes)
+    batch.result.rejects += rejects
+    return len(batch.docs)
 
 
 @task(name="normalize", cache_policy=NO_CACHE)
-def normalize_stage(docs: list, max_file_bytes: int, result: pipeline.BatchResult) -> list:
-    with pipeline.timed(result.seconds, "normalize"):
-        normalized, rejects = pipeline.normalize_batch(docs, max_file_bytes)
-    result.rejects += rejects
-    return normalized
+def normalize_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "normalize"):
+        batch.normalized, rejects = pipeline.normalize_batch(batch.docs, batch.max_file_bytes)
+    batch.result.rejects += rejects
+    batch.docs = []  # the raw bytes are not needed any more
+    return len(batch.normalized)
 
 
 @task(name="segment", cache_policy=NO_CACHE)
-def segment_stage(normalized: list, result: pipeline.BatchResult) -> int:
-    with pipeline.timed(result.seconds, "segment"):
-        result.articles, rejects = pipeline.segment_batch(normalized)
-    result.rejects += rejects
-    return len(result.articles)
+def segment_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "segment"):
+        batch.result.articles, rejects = pipeline.segment_batch(batch.normalized)
+    batch.result.rejects += rejects
+    batch.normalized = []
+    return len(batch.result.articles)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
-def extract_stage(result: pipeline.BatchResult) -> tuple[int, int]:
+def extract_stage(batch: BatchInFlight) -> int:
+    result = batch.result
     with pipeline.timed(result.seconds, "extract"):
         result.projects, result.metrics, rejects = pipeline.extract_batch(result.articles)
     result.rejects += rejects
-    return len(result.projects), len(result.metrics)
+    return len(result.projects) + len(result.metrics)
 
 
 @task(name="validate", cache_policy=NO_CACHE)
-def validate_stage(result: pipeline.BatchResult, run_id: str, today: date) -> ValidatedBatch:
-    return validate_batch(result, shared_validator(), run_id, today)
+def validate_stage(batch: BatchInFlight, run_id: str, today: date) -> int:
+    batch.validated = validate_batch(batch.result, shared_validator(), run_id, today)
+    return sum(batch.validated.report.quarantined.values())
 
 
 @task(name="write", cache_policy=NO_CACHE)
-def write_stage(validated: ValidatedBatch, result: pipeline.BatchResult, curated_dir: str, run_id: str,
-                partition: str, part: str) -> BatchReport:
-    return write_batch(validated, result, StagedRun(curated_dir, run_id, partition), part, run_id)
+def write_stage(batch: BatchInFlight, curated_dir: str, run_id: str, partition: str, part: str) -> BatchReport:
+    return write_batch(batch.validated, batch.result, StagedRun(curated_dir, run_id, partition), part, run_id)
 
 
 @task(name="stage-rejects-and-ledger", cache_policy=NO_CACHE)
