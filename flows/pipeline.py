@@ -258,7 +258,11 @@ def _progress_of(progress, files: int):
     counted = threading.Event()
 
     def done(future) -> None:
-        report = future.result() if future.state.is_completed() else None
+        # result(), not state: state may be read from the API before it records the end of the run.
+        try:
+            report = future.result()
+        except Exception:  # noqa: BLE001 - a failed batch: its files are done, with no articles; the run says why
+            report = None
         with _PROGRESS_LOCK:
             if counted.is_set():
                 return
