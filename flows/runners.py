@@ -50,7 +50,22 @@ def _process_pool_runner(workers: int):
     class ProcessPool(_ReportsToTheRunsServer, ProcessPoolTaskRunner):
         pass
 
-    return ProcessPool(max_workers=workers)
+    return ProcessPool(max_workers=workers, initializer=_exit_when_the_run_is_gone, initargs=(os.getpid(),))
+
+
+def _exit_when_the_run_is_gone(parent: int) -> None:
+    """In each pool worker: exit once the process that started it (parent, named by that process: it may
+    die while the worker is still importing) is gone. A run killed with -9 would otherwise leave its
+    workers waiting on their queue for ever (hundreds of MB each)."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="econ-news-watch-run", daemon=True).start()
 
 
 def _dask_runner(**kwargs):

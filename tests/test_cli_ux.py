@@ -171,3 +171,52 @@ def test_run_and_backfill_use_every_core_unless_told(monkeypatch):
     assert all_cores_spec() == "thread"
     monkeypatch.setenv(TASK_RUNNER_ENV, "dask")
     assert all_cores_spec() == "dask"
+
+
+def test_the_pool_workers_of_a_killed_run_exit_with_it(tmp_path):
+    """`econ-news run` on every core, killed with -9 mid-run: its worker processes do not live on."""
+    import signal
+    import time
+
+    import psutil
+
+    raw = tmp_path / "raw"
+    for copy in range(40):  # enough pages that the run is still going when its workers are up
+        for page in SAMPLE_RAW.iterdir():
+            (raw / str(copy)).mkdir(parents=True, exist_ok=True)
+            (raw / str(copy) / page.name).write_bytes(page.read_bytes() + f"\n{copy}".encode())
+    proc = subprocess.Popen([sys.executable, "-m", "flows.cli", "run", "--raw-dir", str(raw), "--curated-dir",
+                             str(tmp_path / "curated"), "--batch-size", "5", "--task-runner", "process:2"],
+                            cwd=REPO, env=_env(tmp_path), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    run = psutil.Process(proc.pid)
+    deadline = time.monotonic() + 240
+    workers: list = []
+    while len(workers) < 2:
+        assert proc.poll() is None and time.monotonic() < deadline, "the run ended before its workers were up"
+        workers = [p for p in run.children(recursive=True) if "spawn_main" in " ".join(p.cmdline())]
+        time.sleep(0.2)
+    others = [p for p in run.children(recursive=True) if p not in workers]  # its Prefect server, ...
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    for p in others:  # orphaned by the kill as well; not what this test is about: stop them
+        try:
+            p.kill()
+        except psutil.NoSuchProcess:
+            pass
+    deadline = time.monotonic() + 120  # a worker killed while importing exits once it is up
+    while time.monotonic() < deadline and any(_running(p) for p in workers):
+        time.sleep(0.5)
+    alive = [p for p in workers if _running(p)]
+    for p in alive:  # leave nothing behind, then fail
+        p.kill()
+    assert not alive, [p.pid for p in alive]
+
+
+def _running(process) -> bool:
+    """Not exited (an orphan that exited stays a zombie until something reaps it: that is gone)."""
+    import psutil
+
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
