@@ -31,13 +31,29 @@ class BatchReport:
     seconds: Counter = field(default_factory=Counter)  # CPU seconds per stage (fetch ... validate, write)
 
 
+@dataclass
+class ValidatedBatch:
+    """One batch's rows after the suites: the clean rows per table, the quarantined ones, the verdicts."""
+
+    clean: dict[str, pd.DataFrame]
+    quarantine: pd.DataFrame | None
+    report: BatchReport
+
+
 def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, part: str, run_id: str,
                 today: date) -> BatchReport:
     """Validate one batch's rows and write the clean ones and the quarantined ones as part files.
 
     report.seconds has the batch's stage times: result.seconds (fetch ... extract) plus validate and write.
     """
+    return write_batch(validate_batch(result, validator, run_id, today), result, staged, part, run_id)
+
+
+def validate_batch(result: BatchResult, validator: Validator, run_id: str, today: date) -> ValidatedBatch:
+    """The row-level suites on one batch's articles, projects and metrics; report.seconds gains validate."""
     report = BatchReport(seconds=Counter(result.seconds))
+    clean_frames: dict[str, pd.DataFrame] = {}
+    quarantine_frames = []
     with timed(report.seconds, "validate"):
         metrics = to_table(result.metrics, SCHEMAS["metrics"], run_id=run_id).to_pandas()
         frames = {
@@ -46,26 +62,32 @@ def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, pa
                 to_table(result.projects, SCHEMAS["projects"], run_id=run_id).to_pandas(), metrics),
             "metrics": add_plausibility_column(metrics),
         }
-    quarantine_frames = []
-    parameters = {"today": today}
-    for name in ("articles", "projects", "metrics"):  # articles first: their clean ids gate the others
-        with timed(report.seconds, "validate"):
+        parameters = {"today": today}
+        for name in ("articles", "projects", "metrics"):  # articles first: their clean ids gate the others
             checked = validator.validate_rows(name, frames[name], parameters, KEYS[name], run_id)
             if name == "articles":
                 parameters["article_ids"] = checked.clean["article_id"].tolist()
-            clean = checked.clean.drop(columns=[PLAUSIBILITY_COLUMN], errors="ignore")
-        with timed(report.seconds, "write"):
-            staged.write_part(name, part, pa.Table.from_pandas(clean, schema=SCHEMAS[name], preserve_index=False))
-        report.written[name] += len(clean)
-        report.quarantined[name] += checked.quarantine["row_key"].nunique() if len(checked.quarantine) else 0
-        report.outcomes += checked.outcomes
-        quarantine_frames.append(checked.quarantine)
-    with timed(report.seconds, "write"):
+            clean_frames[name] = checked.clean.drop(columns=[PLAUSIBILITY_COLUMN], errors="ignore")
+            report.quarantined[name] += checked.quarantine["row_key"].nunique() if len(checked.quarantine) else 0
+            report.outcomes += checked.outcomes
+            quarantine_frames.append(checked.quarantine)
         quarantine = pd.concat([q for q in quarantine_frames if len(q)], ignore_index=True) \
             if any(len(q) for q in quarantine_frames) else None
-        if quarantine is not None:
-            staged.write_part("quarantine", part,
-                              pa.Table.from_pandas(quarantine, schema=SCHEMAS["quarantine"], preserve_index=False))
+    return ValidatedBatch(clean_frames, quarantine, report)
+
+
+def write_batch(validated: ValidatedBatch, result: BatchResult, staged: StagedRun, part: str, run_id: str
+                ) -> BatchReport:
+    """The clean rows, the quarantined rows and the batch's rejects as part files; report.seconds gains write."""
+    report = validated.report
+    with timed(report.seconds, "write"):
+        for name, clean in validated.clean.items():
+            staged.write_part(name, part, pa.Table.from_pandas(clean, schema=SCHEMAS[name], preserve_index=False))
+            report.written[name] += len(clean)
+        if validated.quarantine is not None:
+            staged.write_part("quarantine", part, pa.Table.from_pandas(validated.quarantine,
+                                                                       schema=SCHEMAS["quarantine"],
+                                                                       preserve_index=False))
         staged.write_part("rejects", part, to_table(result.rejects, SCHEMAS["rejects"], run_id=run_id))
     report.rejects.update(r.reason for r in result.rejects)
     return report

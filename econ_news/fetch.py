@@ -52,7 +52,7 @@ _ALIAS = ("alias", "")  # a link to a file the scan reads anyway: nothing to say
 class RawFileRef:
     """One entry of the fetch manifest."""
 
-    path: str  # as the run names it (relative when the raw dir was given relative)
+    path: str  # absolute: the raw folder resolved, then the file's path under it
     size: int
     sha256: str  # of the whole file; "" when it could not be read, "prefix:..." when over the limit
     source_uri: str = ""  # the URL of a fetched page; empty for a plain file (its path is its URI)
@@ -95,7 +95,9 @@ def scan_folder(raw_dir: str | os.PathLike, max_bytes: int = DEFAULT_MAX_FILE_BY
     rejected: list[tuple[RawFileRef, Reject]] = []
     first_by_hash: dict[str, str] = {}
     zone = ZoneInfo(timezone)
-    for path, problem in _walk(Path(raw_dir)):
+    # Resolved once, at the root: a file's URI is then the same however the folder was named (relative,
+    # absolute, through a symlink), and its last component is still the file's own name.
+    for path, problem in _walk(Path(raw_dir).resolve()):
         plain = RawFileRef(str(path), 0, "", source=source, ingest_date=_mtime_date(path, zone))
         if problem is not None:
             rejected.append((plain, Reject(plain.uri, "", "fetch", *problem)))

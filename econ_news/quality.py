@@ -30,7 +30,12 @@ class TableValidationError(RuntimeError):
 
     def __init__(self, failures: list["ExpectationOutcome"]):
         self.failures = failures
+        self.report: str | None = None  # the run's validation report, when one was written
         super().__init__("; ".join(f"{f.table}: {f.expectation}({f.column or ''}) {f.detail}" for f in failures))
+
+    def __reduce__(self):
+        # Rebuilt from its failures (not its message) when it comes back from a worker process.
+        return type(self), (self.failures,), self.__dict__
 
 
 @dataclass

@@ -1,16 +1,29 @@
-"""The `econ-news` command. Starts fast: Prefect and GX are imported only when a command needs them."""
+"""The `econ-news` command. Starts fast: Prefect and GX are imported only when a command needs them.
+
+Exit codes: 0 done; 1 failed (a traceback says why); 2 a usage or configuration error (one line naming the
+file and key, before anything starts); 3 the table checks failed, so nothing was published; 130 interrupted.
+"""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+from econ_news.sources.config import ConfigError, load_config
 from flows.settings import configure_environment
+
+EXIT_FAILED, EXIT_USAGE, EXIT_GATE, EXIT_INTERRUPTED = 1, 2, 3, 130
+# Tracebacks of the failures the command explains itself (a held table gate) are kept off the console.
+LOGGING_SETTINGS = Path(__file__).with_name("logging.yml")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="econ-news", description=__doc__)
+    parser = argparse.ArgumentParser(prog="econ-news", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="process raw pages into curated Parquet tables (one Prefect flow run)")
     run.add_argument("--raw-dir", default="data/raw", help="folder of raw pages, read recursively (default: data/raw)")
@@ -39,8 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--config", default="sources.toml", help="the sources file (default: ./sources.toml)")
     for command in (run, nightly, backfill):
         command.add_argument("--task-runner", default=None, metavar="RUNNER",
-                             help="where batch tasks run: thread (default), process[:N], dask (local cluster) or "
-                                  "tcp://host:8786 (a Dask scheduler); default from $ECON_NEWS_TASK_RUNNER")
+                             help="where batch tasks run: thread, process[:N], dask (local cluster) or tcp://host:8786 "
+                                  "(a Dask scheduler); default $ECON_NEWS_TASK_RUNNER, else for run and "
+                                  "backfill a process per core (threads on one core), for nightly threads")
         command.add_argument("--dask-address", dest="task_runner", metavar="tcp://HOST:PORT", type=_dask_address,
                              help="the same as --task-runner tcp://HOST:PORT: run batch tasks on that Dask cluster")
     export = commands.add_parser("export", help="write a table as CSV (UTF-8 with BOM) or xlsx for spreadsheets")
@@ -62,11 +76,67 @@ def main(argv: list[str] | None = None) -> int:
             parser.exit(2, f"econ-news export: {exc}\n")
         print(f"{rows} rows -> {path}")
         return 0
-    configure_environment()
-    if args.command == "doctor":
+    if args.command == "doctor":  # no Prefect: reads and repairs the files of a curated root
         from econ_news.doctor import doctor_main
 
         return doctor_main(args.curated_dir, repair=args.repair)
+    try:
+        config = _checked(args)  # before Prefect starts: a mistake costs a second, not a server start
+    except ConfigError as exc:
+        print(f"econ-news: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    configure_environment()
+    os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(LOGGING_SETTINGS))
+    if args.command != "serve" and sys.stderr.isatty():
+        # The bar is the console's; the logs still go to the Prefect server (the run's page in the UI).
+        os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
+    from econ_news.quality import TableValidationError
+    from flows import progress
+
+    before = progress.current()
+    shown = progress.install(progress.for_stream(sys.stderr))
+    try:
+        return _execute(args, config)
+    except ConfigError as exc:  # the file changed under a served run, or a check only a flow can make
+        print(f"econ-news: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except TableValidationError as exc:
+        shown.close()
+        print("econ-news: the table checks failed; nothing was published (the tables are as they were):",
+              file=sys.stderr)
+        for failure in exc.failures:
+            print(f"  {failure.table}: {failure.expectation}({failure.column or ''}) {failure.detail}",
+                  file=sys.stderr)
+        if exc.report:
+            print(f"validation report: {exc.report}", file=sys.stderr)
+        return EXIT_GATE
+    except KeyboardInterrupt:
+        print("econ-news: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        shown.close()
+        progress.install(before)  # main() called in a process that goes on (a test, a script)
+
+
+def _checked(args):
+    """What can be checked without Prefect; raises ConfigError. Returns the sources file, if the command has one."""
+    if args.command == "run":
+        if not Path(args.raw_dir).is_dir() and not args.allow_empty:  # a typo, an unmounted share
+            raise ConfigError(f"--raw-dir {args.raw_dir}: no such folder; refusing to run "
+                              f"(pass --allow-empty to publish empty tables)")
+        if args.batch_size < 1:
+            raise ConfigError(f"--batch-size {args.batch_size}: must be at least 1")
+        return None
+    config = load_config(args.config)
+    if args.command == "backfill":
+        if args.end < args.start:
+            raise ConfigError(f"--end {args.end} is before --start {args.start}")
+        for name in args.sources or []:
+            config.source(name)
+    return config
+
+
+def _execute(args, config) -> int:
     if args.command == "run":
         from econ_news.ingest import EmptyInputRefused
         from flows.pipeline import run_pipeline
@@ -78,22 +148,28 @@ def main(argv: list[str] | None = None) -> int:
             print(f"econ-news run: {exc}", file=sys.stderr)
             return 2
     elif args.command == "serve":
-        from econ_news.sources.config import load_config
         from flows.deployments import serve_deployments
 
-        serve_deployments(load_config(args.config))
+        serve_deployments(config)
         return 0
     elif args.command == "nightly":
         from flows.pipeline import nightly as nightly_flow
 
-        summary = _with_runner(nightly_flow, args)(config_path=str(Path(args.config).resolve()))
+        summary = _with_runner(nightly_flow, args)(config_path=str(config.path))
     else:
         from flows.pipeline import backfill as backfill_flow
 
         summary = _with_runner(backfill_flow, args)(start_date=args.start, end_date=args.end, sources=args.sources,
-                                reprocess=args.reprocess, config_path=str(Path(args.config).resolve()))
+                                                    reprocess=args.reprocess, config_path=str(config.path))
     print("\n".join(summary.lines()))
     return 0
+
+
+def _version() -> str:
+    try:
+        return version("econ-news")
+    except PackageNotFoundError:
+        return "unknown (not installed)"
 
 
 def _dask_address(value: str) -> str:
@@ -102,9 +178,12 @@ def _dask_address(value: str) -> str:
 
 
 def _with_runner(flow, args):
-    from flows.runners import build_task_runner
+    from flows.runners import all_cores_spec, build_task_runner
 
-    return flow.with_options(task_runner=build_task_runner(args.task_runner))
+    # run and backfill are CPU-bound text work: every core unless told otherwise. The nightly fetches too,
+    # and its per-host politeness holds within one process: it keeps the flows' default (threads).
+    default = all_cores_spec() if args.command in ("run", "backfill") else None
+    return flow.with_options(task_runner=build_task_runner(args.task_runner or default))
 
 
 if __name__ == "__main__":

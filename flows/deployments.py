@@ -27,7 +27,7 @@ def build_deployments(config: Config) -> list[RunnerDeployment]:
     # so the server can be started from any directory.
     common = {"parameters": {"config_path": str(config.path)}, "entrypoint_type": EntrypointType.MODULE_PATH,
               "tags": ["econ-news"]}
-    return [
+    deployments = [
         nightly.to_deployment(
             name="nightly", schedules=[Cron(config.cron, timezone=config.timezone)],
             description=f"Fetch every source in {config.path} and process what is new. "
@@ -38,6 +38,18 @@ def build_deployments(config: Config) -> list[RunnerDeployment]:
                         f"fetched). Sources (empty for all): {', '.join(config.names()) or 'none configured'}.",
             **common),
     ]
+    _offer_source_names(deployments[1], config.names())
+    return deployments
+
+
+def _offer_source_names(deployment: RunnerDeployment, names: list[str]) -> None:
+    """The backfill form's `sources` field lists the configured names to pick from, and the server refuses
+    a run with any other name before it starts (a deployment enforces its parameter schema)."""
+    if not names:
+        return
+    for option in deployment._parameter_openapi_schema.properties["sources"]["anyOf"]:
+        if option.get("type") == "array":
+            option["items"] = {"type": "string", "enum": list(names)}
 
 
 class _Runner(Runner):

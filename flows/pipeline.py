@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import uuid
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
@@ -26,6 +27,7 @@ from econ_news.sources.intake import FetchOutcome
 from econ_news.sources.web import AddressPolicy, Robots, origin_of
 from econ_news.store import open_root
 from flows.alerts import emit_if_quarantine_high
+from flows.progress import current as current_progress
 from flows.runners import build_task_runner
 from flows.settings import nightly_timeout_seconds
 from tasks.sources import fetch_feed, fetch_page, read_robots, with_retries
@@ -264,6 +266,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     summary.partitions = [w.path for w in work]
     reports = []
     in_flight: deque = deque()  # batches not yet known to be finished
+    progress = current_progress()
+    progress.start(sum(len(w.refs) for w in work))
+    shown: dict = {}  # id of a batch's future -> its progress callback
     for entry in work:
         reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
         for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
@@ -272,17 +277,22 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
                 in_flight.popleft().wait()
             reports.append(process_batch.submit(batch, max_file_bytes, curated_dir, run_id, entry.path,
                                                 f"{index:05d}", today))
+            shown[id(reports[-1])] = _progress_of(progress, len(batch))
+            reports[-1].add_done_callback(shown[id(reports[-1])])
             in_flight.append(reports[-1])
     written, quarantined, rejected, seconds = Counter(), Counter(), Counter(), Counter()
     row_outcomes: Counter = Counter()
     for future in reports:
         report = future.result()
+        if id(future) in shown:
+            shown[id(future)](future)  # a done-callback may run just after result() returns: count it now
         written.update(report.written)
         quarantined.update(report.quarantined)
         rejected.update(report.rejects)
         seconds.update(report.seconds)
         for o in report.outcomes:
             row_outcomes[(o.table, o.expectation, o.column, o.level)] += o.unexpected_count
+    progress.close()
     # A nightly run with nothing new has nothing to publish: the tables stay exactly as they are.
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
@@ -305,6 +315,27 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     emit_if_quarantine_high(summary)
     create_markdown_artifact(key=f"econ-news-{summary.kind}-summary", markdown=_markdown(summary),
                              description="Counts per table and validation outcomes of this run")
+
+
+def _progress_of(progress, files: int):
+    """A batch's done-callback: its files and articles to the command's progress display, once."""
+    counted = threading.Event()
+
+    def done(future) -> None:
+        # result(), not state: state may be read from the API before it records the end of the run.
+        try:
+            report = future.result()
+        except Exception:  # noqa: BLE001 - a failed batch: its files are done, with no articles; the run says why
+            report = None
+        with _PROGRESS_LOCK:
+            if counted.is_set():
+                return
+            counted.set()
+        progress.advance(files, report.written.get("articles", 0) if report else 0)
+    return done
+
+
+_PROGRESS_LOCK = threading.Lock()
 
 
 def _record_run(summary: RunSummary) -> None:

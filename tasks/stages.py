@@ -2,30 +2,32 @@
 
 Tasks add what orchestration is for — retries, logging, names in the UI — and nothing else: the logic
 lives in econ_news and is tested without Prefect. Inputs are batches, never single sentences, because
-every task run costs Prefect bookkeeping (~10 ms here); a batch goes through all its text stages in one
-task (process_batch), so it never travels between processes.
+every task run costs Prefect bookkeeping (~10 ms here); a batch goes through all its stages inside one
+task (process_batch), each stage a task run nested in it, so it never travels between processes.
 """
 from __future__ import annotations
 
 import os
 import threading
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
+from prefect.utilities.annotations import quote
 
 from econ_news import pipeline
 from econ_news.catalog import write_catalog
-from econ_news.curate import BatchReport, check_tables, stage_batch, write_report
+from econ_news.curate import (BatchReport, ValidatedBatch, check_tables, stage_batch, validate_batch, write_batch,
+                              write_report)
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, inputs_in_tables,
                               ledger_table, plan, read_ledger, refuse_empty_replacement, retired_rows,
                               take_inventory)
-from econ_news.quality import ExpectationOutcome, Validator
+from econ_news.quality import ExpectationOutcome, TableValidationError, Validator
 from econ_news.records import SCHEMAS
 from econ_news.store import (StagedRun, UnreadableTables, count_rows, join, open_root, recover, sweep_abandoned,
                              unreadable_files)
@@ -107,22 +109,89 @@ def process_batch(refs: list[RawFileRef], max_file_bytes: int, curated_dir: str,
                   part: str, today: date) -> BatchReport:
     """One batch of raw files through every stage: fetch, normalize, segment, extract, validate, write.
 
-    One task, not one per stage: the batch then stays in the worker that runs it (a process or a Dask
-    worker ships only file references in and counts out, never the texts and rows between stages), and
-    each batch costs one task run's bookkeeping instead of five. The report's seconds say where the time
-    went, stage by stage; the run adds them up.
+    Each stage is a task run of its own, nested under this one, so the run's page draws the stages of every
+    batch and which one failed. They are called, not submitted: they run here, in the worker that runs the
+    batch (a process or a Dask worker ships only file references in and counts out, never the texts and
+    rows between stages), and their inputs are quoted so Prefect does not walk every record looking for
+    futures. The report's seconds say where the time went, stage by stage; the run adds them up.
     """
-    result = pipeline.process_refs(refs, max_file_bytes)
-    staged = StagedRun(curated_dir, run_id, partition)
-    report = stage_batch(result, staged, shared_validator(), part, run_id, today)
-    # The ledger lists the inputs whose bytes were read: one whose read failed (an EIO, a share gone for
-    # a moment, bytes changed since the scan) is recorded as a reject and read again by the next run.
-    unread = {r.sha256 for r in result.rejects if r.stage == "fetch"}
-    staged.write_part(LEDGER_TABLE, f"ledger-{part}",
-                      ledger_table({ref.sha256: ref.uri for ref in refs if ref.sha256 not in unread}, run_id))
+    batch = BatchInFlight(refs, max_file_bytes)
+    fetch_stage(quote(batch))
+    normalize_stage(quote(batch))
+    segment_stage(quote(batch))
+    extract_stage(quote(batch))
+    validate_stage(quote(batch), run_id, today)
+    report = write_stage(quote(batch), curated_dir, run_id, partition, part)
     get_run_logger().info("batch %s/%s: %d files; staged %s; quarantined %s; rejects %s; seconds %s", partition,
                           part, len(refs), dict(report.written), dict(report.quarantined), dict(report.rejects),
                           {stage: round(s, 2) for stage, s in report.seconds.items()})
+    return report
+
+
+@dataclass
+class BatchInFlight:
+    """What one batch's stages hand each other, in the worker that runs the batch. Each stage task reads
+    its input here and leaves its output, rejects and CPU seconds here; it returns only a count, so
+    Prefect never walks the records."""
+
+    refs: list[RawFileRef]
+    max_file_bytes: int
+    result: pipeline.BatchResult = field(default_factory=pipeline.BatchResult)
+    docs: list = field(default_factory=list)  # fetched
+    normalized: list = field(default_factory=list)
+    validated: ValidatedBatch | None = None
+
+
+@task(name="fetch", cache_policy=NO_CACHE)
+def fetch_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "fetch"):
+        batch.docs, rejects = pipeline.fetch_batch(batch.refs, batch.max_file_bytes)
+    batch.result.rejects += rejects
+    return len(batch.docs)
+
+
+@task(name="normalize", cache_policy=NO_CACHE)
+def normalize_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "normalize"):
+        batch.normalized, rejects = pipeline.normalize_batch(batch.docs, batch.max_file_bytes)
+    batch.result.rejects += rejects
+    batch.docs = []  # the raw bytes are not needed any more
+    return len(batch.normalized)
+
+
+@task(name="segment", cache_policy=NO_CACHE)
+def segment_stage(batch: BatchInFlight) -> int:
+    with pipeline.timed(batch.result.seconds, "segment"):
+        batch.result.articles, rejects = pipeline.segment_batch(batch.normalized)
+    batch.result.rejects += rejects
+    batch.normalized = []
+    return len(batch.result.articles)
+
+
+@task(name="extract", cache_policy=NO_CACHE)
+def extract_stage(batch: BatchInFlight) -> int:
+    result = batch.result
+    with pipeline.timed(result.seconds, "extract"):
+        result.projects, result.metrics, rejects = pipeline.extract_batch(result.articles)
+    result.rejects += rejects
+    return len(result.projects) + len(result.metrics)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate_stage(batch: BatchInFlight, run_id: str, today: date) -> int:
+    batch.validated = validate_batch(batch.result, shared_validator(), run_id, today)
+    return sum(batch.validated.report.quarantined.values())
+
+
+@task(name="write", cache_policy=NO_CACHE)
+def write_stage(batch: BatchInFlight, curated_dir: str, run_id: str, partition: str, part: str) -> BatchReport:
+    staged = StagedRun(curated_dir, run_id, partition)
+    report = write_batch(batch.validated, batch.result, staged, part, run_id)
+    # The ledger lists the inputs whose bytes were read: one whose read failed (an EIO, a share gone for
+    # a moment, bytes changed since the scan) is recorded as a reject and read again by the next run.
+    unread = {r.sha256 for r in batch.result.rejects if r.stage == "fetch"}
+    staged.write_part(LEDGER_TABLE, f"ledger-{part}",
+                      ledger_table({ref.sha256: ref.uri for ref in batch.refs if ref.sha256 not in unread}, run_id))
     return report
 
 
@@ -168,9 +237,11 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.in_partition(partition).ensure_schema_files(schemas)
         with pipeline.timed(seconds, "check-tables"):
             outcomes = check_tables(staged, shared_validator(), raw_files_seen)
-    except Exception:
+    except Exception as exc:
         # The report shows why the gate held; then nothing of this run remains.
-        _report(staged, curated_dir, run_id, raw_files_seen)
+        report = _report(staged, curated_dir, run_id, raw_files_seen)
+        if isinstance(exc, TableValidationError):
+            exc.report = report
         staged.discard()
         raise
     with pipeline.timed(seconds, "report"):

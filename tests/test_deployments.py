@@ -41,7 +41,8 @@ def test_serve_registers_both_deployments_and_runs_a_backfill_from_the_api(prefe
         assert form["required"] == ["start_date", "end_date"]
         assert form["properties"]["start_date"]["format"] == "date"
         assert form["properties"]["reprocess"]["type"] == "boolean"
-        assert {"type": "array", "items": {"type": "string"}} in form["properties"]["sources"]["anyOf"]
+        assert {"type": "array", "items": {"type": "string", "enum": ["samples"]}} in \
+            form["properties"]["sources"]["anyOf"]  # the configured names, to pick from
 
         parameters = {"start_date": "2000-01-01", "end_date": "2100-01-01", "sources": ["samples"],
                       "reprocess": True, "config_path": str(config)}

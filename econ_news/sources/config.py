@@ -84,8 +84,10 @@ def load_config(path: str | Path) -> Config:
     path = Path(path).resolve()
     try:
         doc = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the sources file: {exc.strerror or exc}") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
     base = path.parent
     store = _table(doc, "store", path)
     schedule = _table(doc, "schedule", path)
@@ -130,7 +132,7 @@ def _fetch_settings(table: dict, path: Path) -> FetchSettings:
     unknown = set(table) - known
     if unknown:
         raise ConfigError(f"{path}: unknown [fetch] keys {sorted(unknown)}; known: {sorted(known)}")
-    values = {key: type(getattr(defaults, key))(table[key]) for key in table}
+    values = {key: _typed(table[key], type(getattr(defaults, key)), f"{path}: [fetch] {key}") for key in table}
     settings = FetchSettings(**values)
     if settings.timeout_seconds <= 0 or settings.max_bytes <= 0 or settings.retries < 0:
         raise ConfigError(f"{path}: [fetch] timeout_seconds and max_bytes must be positive, retries >= 0")
@@ -139,6 +141,17 @@ def _fetch_settings(table: dict, path: Path) -> FetchSettings:
     if settings.fetch_workers < 1 or settings.max_feed_entries < 1:
         raise ConfigError(f"{path}: [fetch] fetch_workers and max_feed_entries must be >= 1")
     return settings
+
+
+def _typed(value, kind: type, where: str):
+    """value as the setting's type; a string where a number belongs is the file's mistake, said as such."""
+    if kind in (int, float) and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        raise ConfigError(f"{where} must be a number, got {value!r}")
+    if kind is int and value != int(value):
+        raise ConfigError(f"{where} must be a whole number, got {value!r}")
+    if kind is str and not isinstance(value, str):
+        raise ConfigError(f"{where} must be a string, got {value!r}")
+    return kind(value)
 
 
 def _source(entry: dict, base: Path, path: Path) -> Source:
