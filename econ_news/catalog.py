@@ -81,7 +81,7 @@ def indicator_rows() -> list[dict]:
 
 
 def status_rows() -> list[dict]:
-    wordings = load_json("project_words.json")["status_wordings"]
+    wordings = load_json("status_words.json")["status_wordings"]
     labels = dictionary()["statuses"]
     return [{"code": code, "rank": i, "label_en": labels[code]["label_en"], "definition": labels[code]["definition"],
              "wordings_zh": list(wordings.get(code, []))} for i, code in enumerate(STATUS_CODES, start=1)]
