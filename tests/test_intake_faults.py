@@ -24,8 +24,9 @@ from econ_news.store import read_table
 from tests.conftest import REPO, SAMPLE_RAW
 
 SAMPLES = sorted(SAMPLE_RAW.glob("*.txt"))
+# Partitioned tables, and the tables of projects across articles, which are not partitioned.
 PART_FILE = re.compile(r"(articles|projects|metrics|rejects|quarantine|_ledger)/ingest_date=\d{4}-\d{2}-\d{2}/"
-                       r"source=[a-z0-9][a-z0-9_-]{0,63}/[^/]+\.parquet")
+                       r"source=[a-z0-9][a-z0-9_-]{0,63}/[^/]+\.parquet|(project_master|project_events)/[^/]+\.parquet")
 
 
 def _all_paths(folder: Path) -> set[Path]:
