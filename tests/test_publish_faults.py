@@ -401,6 +401,7 @@ per_host_requests_per_second = 50.0
 [[sources]]
 name = "site"
 kind = "urls"
+allow_private = true  # the test site is on 127.0.0.1, which sources must name to be fetched
 urls = ["{site.url('/news/1.html')}"]
 """, encoding="utf-8")
         counts = []
