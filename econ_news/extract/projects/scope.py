@@ -2,6 +2,8 @@
 """
 from __future__ import annotations
 
+from bisect import bisect_right, insort
+
 from econ_news.extract import budget
 from econ_news.extract.projects.lexicon import lexicon
 from econ_news.extract.projects.mention import Mention
@@ -18,6 +20,15 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
     for m in mentions:
         if m.list_id is not None:
             list_starts.setdefault(m.list_id, m.start)
+    # Indexes instead of scans, so that a clause naming thousands of projects is read in n log n: the
+    # starts (mentions are in text order), for each list item the next mention not of its list, and the
+    # ends of the mentions before the current one, sorted.
+    starts = [m.start for m in mentions]
+    past_list = [len(mentions)] * len(mentions)
+    for j in range(len(mentions) - 2, -1, -1):
+        same = mentions[j + 1].list_id is not None and mentions[j + 1].list_id == mentions[j].list_id
+        past_list[j] = past_list[j + 1] if same else j + 1
+    earlier_ends: list[int] = []
     for i, m in enumerate(mentions):
         budget.check("projects: scopes")
         if m.list_id is not None:
@@ -30,15 +41,13 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
         if rest.startswith("是"):
             tail_start = doc.clause_end(s_end - len(rest) + 1)
         tail_end = doc.clause_end(tail_start) if m.list_id is not None else s_end
-        for j in range(i + 1, len(mentions)):
-            n = mentions[j]
-            if n.start >= tail_end:
-                break
-            if n.list_id is not None and n.list_id == m.list_id:
-                continue
-            if n.start > tail_start and doc.clause_start(n.start) > tail_start:
-                tail_end = doc.clause_start(n.start)
-                break
+        # The next project named in a later clause: the first mention past the clause break after
+        # tail_start that is not an item of this mention's own list.
+        j = bisect_right(starts, doc.clause_end(tail_start), i + 1)
+        while j < len(mentions) and m.list_id is not None and mentions[j].list_id == m.list_id:
+            j = past_list[j]
+        if j < len(mentions) and mentions[j].start < tail_end:
+            tail_end = doc.clause_start(mentions[j].start)
         for semicolon in ";；":
             cut = text.find(semicolon, tail_start, tail_end)
             if cut >= 0:
@@ -47,7 +56,9 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
         m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
         future = future_marker.search(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
-        m.lead_from = max([s_start] + [n.end for n in mentions[:i] if s_start <= n.end <= start])
+        k = bisect_right(earlier_ends, start)
+        m.lead_from = max(s_start, earlier_ends[k - 1]) if k else s_start
+        insort(earlier_ends, m.end)
         if m.governing is None:
             colon = max(text.rfind(":", s_start, start), text.rfind("：", s_start, start))
             if colon >= 0:
