@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from econ_news.extract.amounts import Quantity
 from econ_news.extract.doc import AnnotatedArticle
@@ -31,6 +32,9 @@ class ProjectText:
     caption_spans: list[tuple[int, int]]  # paragraphs that are only a bracketed photo caption
     in_company_name: bytearray  # 1 at every position inside a company name: one lookup instead of a scan
     pointers: list[re.Match[str]] | None = None  # find_anaphora's pointer words, found on its first call
+    # The quantities a test keeps, with their starts, built on a test's first use: a long clause is read
+    # by every name in it, and only the few kept quantities are walked then (see quantities_kept_in).
+    kept_quantities: dict[Callable, tuple[list[int], list[Quantity]]] = field(default_factory=dict)
 
     def sentence_index(self, pos: int) -> int:
         i = bisect_right(self.sentence_starts, pos) - 1
@@ -55,6 +59,15 @@ class ProjectText:
         """The quantities that start at or after start and end by end (the starts are sorted)."""
         starts = self.quantity_starts
         return [q for q in self.quantities[bisect_left(starts, start) : bisect_left(starts, end)] if q.end <= end]
+
+    def quantities_kept_in(self, test: Callable[[ProjectText, Quantity], bool], start: int, end: int
+                           ) -> list[Quantity]:
+        """quantities_in(start, end) that pass test, which reads only the quantity and the text."""
+        if test not in self.kept_quantities:
+            kept = [q for q in self.quantities if test(self, q)]
+            self.kept_quantities[test] = ([q.start for q in kept], kept)
+        starts, kept = self.kept_quantities[test]
+        return [q for q in kept[bisect_left(starts, start) : bisect_left(starts, end)] if q.end <= end]
 
     def companies_in(self, start: int, end: int) -> list[Place]:
         """The companies that start at or after start and end by end (the starts are sorted)."""
