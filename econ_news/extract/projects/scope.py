@@ -7,6 +7,7 @@ from bisect import bisect_right, insort
 from econ_news.extract import budget
 from econ_news.extract.projects.lexicon import lexicon
 from econ_news.extract.projects.mention import Mention
+from econ_news.extract.projects.status import has_future_marker
 from econ_news.extract.projects.text import ProjectText
 
 
@@ -15,7 +16,6 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
     item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
     clause that only classifies it, up to a semicolon or the next project named in a later clause."""
     text = doc.text
-    future_marker = lexicon().future_marker
     list_starts: dict[int, int] = {}
     for m in mentions:
         if m.list_id is not None:
@@ -54,7 +54,7 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
                 tail_end = cut
         clause_start = doc.clause_start(start)
         m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
-        future = future_marker.search(text, clause_start, start)
+        future = has_future_marker(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
         k = bisect_right(earlier_ends, start)
         m.lead_from = max(s_start, earlier_ends[k - 1]) if k else s_start
