@@ -25,10 +25,9 @@ def is_stated_investment(doc: ProjectText, q: Quantity) -> bool:
 
 def investment_before_name(doc: ProjectText, start: int, end: int) -> Quantity | None:
     """总投资8.7亿元的 / 投资10亿元建设的 right before a name: that name's own investment."""
-    for q in reversed(doc.quantities_in(start, end)):
-        if q.kind == "money" and q.value is not None and lexicon().amount_of_name.fullmatch(doc.text, q.end, end):
-            if is_investment_amount(doc, q):
-                return q
+    for q in reversed(doc.quantities_kept_in(is_stated_investment, start, end)):
+        if lexicon().amount_of_name.fullmatch(doc.text, q.end, end):
+            return q
     return None
 
 
