@@ -11,6 +11,12 @@ from econ_news.extract.projects.status import has_future_marker
 from econ_news.extract.projects.text import ProjectText
 
 
+# How far a name reads its status and figures, either side: a clause or sentence of news text is far
+# shorter, so this only bounds an unpunctuated run of thousands of characters, where each name would read
+# the whole run (and every name in it: n^2).
+SCOPE_REACH = 500
+
+
 def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
     """What each mention reads status and figures from: its clause before the name (before a list's first
     item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
@@ -53,7 +59,11 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
             if cut >= 0:
                 tail_end = cut
         clause_start = doc.clause_start(start)
-        m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
+        if m.list_id is None:  # a list's items all read the one clause that states the list's status
+            m.scope = [(max(clause_start, start - SCOPE_REACH), start),
+                       (tail_start, max(tail_start, min(tail_end, tail_start + SCOPE_REACH)))]
+        else:
+            m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
         future = has_future_marker(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
         k = bisect_right(earlier_ends, start)
