@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
+from itertools import accumulate
 
 from econ_news.extract import budget
 from econ_news.extract.projects.lexicon import BARE_ANAPHORS, CLAUSE_END, lexicon
@@ -26,27 +28,40 @@ def find_anaphora(doc: ProjectText, mentions: list[Mention]) -> dict[int, list[t
     the paragraph before; items of lists are never antecedents."""
     lex = lexicon()
     text = doc.text
-    singles = [(m, doc.paragraph(m.start)) for m in mentions if m.list_id is None]
+    # Indexes instead of scans (mentions are in text order, and so are their paragraphs): each pointer is
+    # resolved by bisection, not by reading every mention.
+    starts = [m.start for m in mentions]
+    reach = list(accumulate((m.end for m in mentions), max))  # the furthest end of mentions[:k + 1]
+    singles = [m for m in mentions if m.list_id is None]
+    single_starts = [m.start for m in singles]
+    single_paragraphs = [doc.paragraph(m.start) for m in singles]
+    last_subject: list[int] = []  # the index of the last subject among singles[:k + 1], or -1
+    for k, m in enumerate(singles):
+        last_subject.append(k if m.subject else (last_subject[-1] if k else -1))
     out: dict[int, list[tuple[int, int, bool]]] = {}
     if doc.pointers is None:  # they depend on the text only, and the mentions are read twice
         doc.pointers = [a for a in lex.anaphor.finditer(text) if not is_common_noun(text, a)]
     for a in doc.pointers:
         budget.check("projects: anaphora")
         pos = a.start()
-        if any(m.start <= pos < m.end for m in mentions):
-            continue
+        k = bisect_right(starts, pos)
+        if k and reach[k - 1] > pos:
+            continue  # inside a name
+        # Not inside a name, so every single starting before the pointer also ends before it.
         paragraph = doc.paragraph(pos)
-        before = [(m, p) for m, p in singles if m.end <= pos and paragraph - p <= 1]
-        if not before:
+        k = bisect_right(single_starts, pos) - 1
+        if k < 0 or paragraph - single_paragraphs[k] > 1:
             continue
-        same = [m for m, p in before if p == paragraph]
-        before = [m for m, _ in before]
-        antecedent = ([m for m in same if m.subject] or same or before)[-1]
+        subject = last_subject[k]
+        if subject >= 0 and single_paragraphs[subject] == paragraph:
+            antecedent = singles[subject]  # the last subject named earlier in the paragraph
+        else:
+            antecedent = singles[k]  # the last single named in it or in the paragraph before
         phase, own_phase = lex.phase.match(text, a.end()), lex.phase.search(antecedent.name)
         if phase and own_phase and phase.group() != own_phase.group():
             continue  # 甲项目二期...;项目一期已并网发电: another phase of it
         s_start, s_end = doc.sentence_span(a.start())
-        named_here = [m for m in mentions if s_start <= m.start < s_end]
+        named_here = mentions[bisect_left(starts, s_start) : bisect_left(starts, s_end)]
         start = a.end() if named_here else s_start
         end = min([s_end] + [doc.clause_start(m.start) for m in named_here if m.start > a.start()])
         for b in lex.anaphor.finditer(text, a.end(), end):
@@ -59,6 +74,6 @@ def find_anaphora(doc: ProjectText, mentions: list[Mention]) -> dict[int, list[t
         k = doc.sentence_index(a.start()) + 1
         if (end == s_end and text[s_end - 1] == "”" and k < len(doc.sentence_starts)
                 and doc.paragraph_of_sentence[k] == paragraph
-                and not any(doc.sentence_starts[k] <= m.start < doc.sentence_ends[k] for m in mentions)):
+                and bisect_left(starts, doc.sentence_starts[k]) == bisect_left(starts, doc.sentence_ends[k])):
             spans.append((doc.sentence_starts[k], doc.sentence_ends[k], explicit))  # who speaks the quote
     return out

@@ -19,12 +19,15 @@ def is_investment_amount(doc: ProjectText, q: Quantity) -> bool:
     return not lex.not_investment_before.search(doc.text, max(0, q.start - 12), q.start)
 
 
+def is_stated_investment(doc: ProjectText, q: Quantity) -> bool:
+    return q.kind == "money" and q.value is not None and is_investment_amount(doc, q)
+
+
 def investment_before_name(doc: ProjectText, start: int, end: int) -> Quantity | None:
     """总投资8.7亿元的 / 投资10亿元建设的 right before a name: that name's own investment."""
-    for q in reversed(doc.quantities_in(start, end)):
-        if q.kind == "money" and q.value is not None and lexicon().amount_of_name.fullmatch(doc.text, q.end, end):
-            if is_investment_amount(doc, q):
-                return q
+    for q in reversed(doc.quantities_kept_in(is_stated_investment, start, end)):
+        if lexicon().amount_of_name.fullmatch(doc.text, q.end, end):
+            return q
     return None
 
 
@@ -33,9 +36,7 @@ def investment_in(doc: ProjectText, start: int, end: int, before_name: bool = Fa
     projects in its clause or the one before), a threshold (投资5亿元以上的), another name's prefix, or a
     completed or yearly amount."""
     text = doc.text
-    for q in doc.quantities_in(start, end):
-        if q.kind != "money" or q.value is None or not is_investment_amount(doc, q):
-            continue
+    for q in doc.quantities_kept_in(is_stated_investment, start, end):
         following = text[q.end : q.end + 1]
         if following == "的" or (q.qualifier == "以上" and following and following not in CLAUSE_END):
             continue
@@ -69,12 +70,15 @@ def mention_investment(doc: ProjectText, m: Mention) -> Quantity | None:
 
 def land_area(doc: ProjectText, spans: list[tuple[int, int]]) -> Quantity | None:
     """占地面积100亩 -> 100 mu."""
-    before = lexicon().land_before
     for a, b in spans:
-        for q in doc.quantities_in(a, b):
-            if q.unit == "mu" and q.value is not None and before.search(doc.text, max(0, q.start - 6), q.start):
-                return q
+        for q in doc.quantities_kept_in(is_land_area, a, b):
+            return q
     return None
+
+
+def is_land_area(doc: ProjectText, q: Quantity) -> bool:
+    return (q.unit == "mu" and q.value is not None
+            and lexicon().land_before.search(doc.text, max(0, q.start - 6), q.start) is not None)
 
 
 def capacity(doc: ProjectText, name_start: int, name_end: int, spans: list[tuple[int, int]]) -> str | None:
@@ -97,14 +101,19 @@ def capacity(doc: ProjectText, name_start: int, name_end: int, spans: list[tuple
     if from_name:
         return from_name
     for a, b in spans:
-        for q in doc.quantities_in(a, b):
-            lead_end = q.start
-            prefix = lex.capacity_prefix.search(text, max(0, q.start - 4), q.start)
-            if prefix:
-                lead_end = prefix.start()
-            if lex.capacity_before.search(text, max(0, lead_end - 6), lead_end):
-                return written([q])
+        for q in doc.quantities_kept_in(is_stated_capacity, a, b):
+            return written([q])
     return None
+
+
+def is_stated_capacity(doc: ProjectText, q: Quantity) -> bool:
+    """A quantity after 规模/产能 (and a prefix such as 年产)."""
+    lex = lexicon()
+    lead_end = q.start
+    prefix = lex.capacity_prefix.search(doc.text, max(0, q.start - 4), q.start)
+    if prefix:
+        lead_end = prefix.start()
+    return lex.capacity_before.search(doc.text, max(0, lead_end - 6), lead_end) is not None
 
 
 def company_near(doc: ProjectText, spans: list[tuple[int, int]]) -> str | None:

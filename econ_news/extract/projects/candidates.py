@@ -8,11 +8,12 @@ out) are in reference/project_words.json rule_examples, run by tests/test_rules.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from econ_news.extract import budget
 from econ_news.extract.entities import find_places
 from econ_news.extract.projects.attributes import investment_before_name
-from econ_news.extract.projects.lexicon import BARE_AMOUNT, CLAUSE_END, NOT_NAME, STRAY_LETTER, lexicon
+from econ_news.extract.projects.lexicon import BARE_AMOUNT, CLAUSE_END, NOT_NAME, STRAY_LETTER, lexicon, words
 from econ_news.extract.projects.mention import Mention
 from econ_news.extract.projects.merge import name_key
 from econ_news.extract.projects.names import (
@@ -167,6 +168,19 @@ def find_quoted(doc: ProjectText) -> list[Mention]:
     return out
 
 
+COMPONENT_LEADERS = "component_leaders"  # the word list lexicon.component_leader alternates
+
+
+@cache
+def count_copula_reach() -> int:
+    """How far back from a name lexicon.count_copula (N个项目分别是 + name) must be searched: a match ending
+    at the name also matches from the last digit or numeral of its count on, so the search needs one
+    numeral, a counter, 8 characters, a group head, 分别 and 是. Searching the whole clause instead reads
+    it again for every name in it."""
+    w = words()
+    return 1 + max(map(len, w["list_counters"])) + 8 + max(map(len, w["list_group_heads"])) + len("分别是")
+
+
 def find_named(doc: ProjectText) -> list[Mention]:
     """[company] name + head noun. Only the name's form is checked here; is_specific checks the evidence."""
     lex = lexicon()
@@ -194,7 +208,7 @@ def find_named(doc: ProjectText) -> list[Mention]:
         if (lex.location_preposition.search(text, run_start, cut) and lex.park_end.search(head)
                 and not lex.site_after.match(text, h.end())):
             continue  # 甲项目一期在格尔木工业园正式投产: where it happens
-        if lex.component_leader.search(text, clause_start, cut):
+        if doc.has_word_within(COMPONENT_LEADERS, clause_start, cut):
             continue  # rule named.component: 主要建设封装测试厂房、研发中心及配套设施
         start = strip_openers(text, cut, head_start)
         previous = out[-1] if out else None
@@ -218,7 +232,7 @@ def find_named(doc: ProjectText) -> list[Mention]:
             continue  # rule named.slogan: 实施“培大育强”工程, “聚力中心化”重大项目
         counted = (previous is not None and previous.counted and previous.end == start - 1
                    and text[start - 1] in "和及与、")  # ...是甲项目和乙项目: the second of the named pair
-        if not counted and lex.count_copula.search(text, clause_start, start):
+        if not counted and lex.count_copula.search(text, max(clause_start, start - count_copula_reach()), start):
             counted = True
         out.append(Mention(name_start, h.end(), name, "named", company=company.name if company else None,
                             outer_start=start, tail_from=h.end(),

@@ -16,6 +16,7 @@ CLAUSE_BREAK = re.compile(r"[,，;；:：。!！?？\n]")
 QUOTES = "“”\"‘’《》「」"
 NOT_NAME = re.escape(CLAUSE_END + QUOTES + "、—…()　 \t")
 GAP = "[^,，;；:：。!！?？\\n]{0,6}"  # "…" in a wording: a short gap inside one clause
+FUTURE_BLOCKER = "总?投资"
 CN_NUMERAL = "[两三四五六七八九十百千几多数]+"
 AMOUNT = r"[0-9.]+(?:万|亿)+元?(?:以上|以下)?|亿元以上|万元以上"
 # The characters a name is made of, ending where its head noun starts: a short bracketed part (稻盛云(武威))
@@ -65,6 +66,7 @@ class Lexicon:
     status: re.Pattern[str]
     status_kinds: tuple[tuple[re.Pattern[str], str, bool], ...]
     future_marker: re.Pattern[str]
+    future_marker_blocker: re.Pattern[str]  # what may not follow a future marker (计划投资 is an amount)
     future_completion: re.Pattern[str]
     future_start: re.Pattern[str]
     future_after: re.Pattern[str]
@@ -157,7 +159,8 @@ def lexicon() -> Lexicon:
         place_prefix=re.compile(r"[\u4e00-\u9fff]{2,4}?(?:省|市|县|州|盟|旗)|[\u4e00-\u9fff]{1,3}?区"),
         status=re.compile(rf"(?:{'|'.join(wordings)})(?!{alternation(sw['status_not_followed_by'])})"),
         status_kinds=tuple((re.compile(r), code, soft) for r, (_, code, soft) in zip(wordings, kinds)),
-        future_marker=re.compile(rf"(?:{alternation(sw['future_markers'])})(?!总?投资)"),
+        future_marker=re.compile(rf"(?:{alternation(sw['future_markers'])})(?!{FUTURE_BLOCKER})"),
+        future_marker_blocker=re.compile(FUTURE_BLOCKER),
         future_completion=re.compile(alternation(sw["future_completion_words"])),
         future_start=re.compile(alternation(sw["future_start_words"])),
         future_after=re.compile(rf"{not_clause}{{0,4}}?后[,，]?(?:{alternation(sw['future_after_words'])})"),

@@ -68,28 +68,42 @@ def same_project(a: Mention, b: Mention, company_a: str | None, company_b: str |
     return any(company and len(core) >= 3 and core in company for core, company in ((ka, company_b), (kb, company_a)))
 
 
+# How many of the latest groups a mention is compared with when its name is not one already seen: far more
+# projects than any article names one by one, so only a list or table of hundreds of names (where a name
+# many groups back is a different project) is read differently, and merging stays linear in the mentions.
+MERGE_WINDOW = 200
+
+
 def merge_mentions(mentions: list[Mention], aliases: dict[str, Mention] | None = None) -> list[list[Mention]]:
     """Mentions grouped by project, in text order. A group already holding the same name wins, so one name
     never ends up in two rows; a short form the article defined joins its full name's group."""
     groups: list[list[Mention]] = []
+    first_group_of_key: dict[str, int] = {}  # name key -> the first group that holds it
+    group_of_mention: dict[int, int] = {}  # id(mention) -> its group, for a short form's full name
+
+    def join(index: int, m: Mention, key: str) -> None:
+        groups[index].append(m)
+        group_of_mention[id(m)] = index
+        if first_group_of_key.get(key, index) >= index:
+            first_group_of_key[key] = index
+
     for m in mentions:
         budget.check("projects: merging")
         key = name_key(m.name)
         full = next((f for a, f in (aliases or {}).items()
                      if f is not m and (key == a or head_core(key) == head_core(a))), None)
-        if full is not None:
-            owner = [g for g in groups if any(x is full for x in g)]
-            if owner:
-                owner[0].append(m)
-                continue
-        # The first group that holds the same name, else the first that holds the same project (the
-        # comparisons are pure, so the search stops at the first group found).
-        alike = next((g for g in groups if any(name_key(x.name) == key for x in g)), None)
+        if full is not None and id(full) in group_of_mention:
+            join(group_of_mention[id(full)], m, key)
+            continue
+        # The first group that holds the same name, else the first of the latest groups that holds the
+        # same project (the comparisons are pure, so the search stops at the first group found).
+        alike = first_group_of_key.get(key)
         if alike is None:
-            alike = next((g for g in groups if any(
-                same_project(m, x, m.company, next((y.company for y in g if y.company), None)) for x in g)), None)
-        if alike is not None:
-            alike.append(m)
-        else:
-            groups.append([m])
+            alike = next((i for i in range(max(0, len(groups) - MERGE_WINDOW), len(groups)) if any(
+                same_project(m, x, m.company, next((y.company for y in groups[i] if y.company), None))
+                for x in groups[i])), None)
+        if alike is None:
+            groups.append([])
+            alike = len(groups) - 1
+        join(alike, m, key)
     return groups

@@ -10,7 +10,7 @@ from econ_news.extract import budget
 from econ_news.extract.projects.attributes import investment_in, mention_investment
 from econ_news.extract.projects.lexicon import ROUTE, lexicon
 from econ_news.extract.projects.mention import Mention
-from econ_news.extract.projects.status import Masked, status_hits
+from econ_news.extract.projects.status import Masked, has_status_hit
 from econ_news.extract.projects.text import ProjectText
 
 
@@ -44,6 +44,6 @@ def is_specific(doc: ProjectText, masked: Masked, m: Mention, pointed: list[tupl
     if mention_investment(doc, m) is not None:
         return True
     own_clause = [(doc.clause_start(m.start), m.start), (m.end, doc.clause_end(m.end))]
-    if any(status_hits(masked, a, b) for a, b in own_clause + pointed):
+    if any(has_status_hit(masked, a, b) for a, b in own_clause + pointed):
         return True
     return any(investment_in(doc, a, b) is not None for a, b in pointed)

@@ -2,10 +2,19 @@
 """
 from __future__ import annotations
 
+from bisect import bisect_right, insort
+
 from econ_news.extract import budget
 from econ_news.extract.projects.lexicon import lexicon
 from econ_news.extract.projects.mention import Mention
+from econ_news.extract.projects.status import has_future_marker
 from econ_news.extract.projects.text import ProjectText
+
+
+# How far a name reads its status and figures, either side: a clause or sentence of news text is far
+# shorter, so this only bounds an unpunctuated run of thousands of characters, where each name would read
+# the whole run (and every name in it: n^2).
+SCOPE_REACH = 500
 
 
 def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
@@ -13,11 +22,19 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
     item) and the text after it to the end of the sentence (of a list: of the clause), skipping a 是...
     clause that only classifies it, up to a semicolon or the next project named in a later clause."""
     text = doc.text
-    future_marker = lexicon().future_marker
     list_starts: dict[int, int] = {}
     for m in mentions:
         if m.list_id is not None:
             list_starts.setdefault(m.list_id, m.start)
+    # Indexes instead of scans, so that a clause naming thousands of projects is read in n log n: the
+    # starts (mentions are in text order), for each list item the next mention not of its list, and the
+    # ends of the mentions before the current one, sorted.
+    starts = [m.start for m in mentions]
+    past_list = [len(mentions)] * len(mentions)
+    for j in range(len(mentions) - 2, -1, -1):
+        same = mentions[j + 1].list_id is not None and mentions[j + 1].list_id == mentions[j].list_id
+        past_list[j] = past_list[j + 1] if same else j + 1
+    earlier_ends: list[int] = []
     for i, m in enumerate(mentions):
         budget.check("projects: scopes")
         if m.list_id is not None:
@@ -30,24 +47,28 @@ def set_scopes(doc: ProjectText, mentions: list[Mention]) -> None:
         if rest.startswith("是"):
             tail_start = doc.clause_end(s_end - len(rest) + 1)
         tail_end = doc.clause_end(tail_start) if m.list_id is not None else s_end
-        for j in range(i + 1, len(mentions)):
-            n = mentions[j]
-            if n.start >= tail_end:
-                break
-            if n.list_id is not None and n.list_id == m.list_id:
-                continue
-            if n.start > tail_start and doc.clause_start(n.start) > tail_start:
-                tail_end = doc.clause_start(n.start)
-                break
+        # The next project named in a later clause: the first mention past the clause break after
+        # tail_start that is not an item of this mention's own list.
+        j = bisect_right(starts, doc.clause_end(tail_start), i + 1)
+        while j < len(mentions) and m.list_id is not None and mentions[j].list_id == m.list_id:
+            j = past_list[j]
+        if j < len(mentions) and mentions[j].start < tail_end:
+            tail_end = doc.clause_start(mentions[j].start)
         for semicolon in ";；":
             cut = text.find(semicolon, tail_start, tail_end)
             if cut >= 0:
                 tail_end = cut
         clause_start = doc.clause_start(start)
-        m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
-        future = future_marker.search(text, clause_start, start)
+        if m.list_id is None:  # a list's items all read the one clause that states the list's status
+            m.scope = [(max(clause_start, start - SCOPE_REACH), start),
+                       (tail_start, max(tail_start, min(tail_end, tail_start + SCOPE_REACH)))]
+        else:
+            m.scope = [(clause_start, start), (tail_start, max(tail_start, tail_end))]
+        future = has_future_marker(text, clause_start, start)
         m.future_until = doc.clause_end(tail_start) if future else -1
-        m.lead_from = max([s_start] + [n.end for n in mentions[:i] if s_start <= n.end <= start])
+        k = bisect_right(earlier_ends, start)
+        m.lead_from = max(s_start, earlier_ends[k - 1]) if k else s_start
+        insort(earlier_ends, m.end)
         if m.governing is None:
             colon = max(text.rfind(":", s_start, start), text.rfind("：", s_start, start))
             if colon >= 0:

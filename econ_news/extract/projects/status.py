@@ -19,7 +19,7 @@ from datetime import date
 from functools import lru_cache
 
 from econ_news.extract.periods import PeriodMention
-from econ_news.extract.projects.lexicon import lexicon
+from econ_news.extract.projects.lexicon import lexicon, status_words
 from econ_news.extract.projects.mention import Mention
 from econ_news.extract.projects.text import ProjectText
 from econ_news.records import STATUS_CODES
@@ -74,6 +74,35 @@ def status_kind(word: str) -> tuple[str, bool]:
     return next((c, s) for r, c, s in lexicon().status_kinds if r.fullmatch(word))
 
 
+@lru_cache(maxsize=4)
+def future_marker_ends(text: str) -> list[int]:
+    """At each position of text, the least end of a future marker that starts there or later and is not
+    followed by (总)投资. Cached by text: the article's and its masked text are each read for every name."""
+    lex = lexicon()
+    least = [len(text) + 1] * (len(text) + 2)
+    for word in set(status_words()["future_markers"]):
+        i = text.find(word)
+        while i >= 0:
+            if not lex.future_marker_blocker.match(text, i + len(word)):
+                least[i] = min(least[i], i + len(word))
+            i = text.find(word, i + 1)
+    for i in range(len(text) - 1, -1, -1):
+        least[i] = min(least[i], least[i + 1])
+    return least
+
+
+def has_future_marker(text: str, start: int, end: int) -> bool:
+    """Whether lexicon.future_marker finds a match in text[start:end], in constant time: a marker ending at
+    least 3 characters before end is judged on the whole text (its look-ahead reads at most 总投资), one
+    closer to end by the pattern itself, which sees the text cut at end."""
+    if start >= end:
+        return False
+    if future_marker_ends(text)[start] <= end - 3:
+        return True
+    reach = max(map(len, status_words()["future_markers"])) + 3
+    return lexicon().future_marker.search(text, max(start, end - reach), end) is not None
+
+
 def status_hits(masked: Masked, start: int, end: int, future_until: int = -1) -> list[StatusHit]:
     """Status wordings in masked.text[start:end]. Wordings before future_until are read as future (the
     name's clause opened with 力争 / 计划: 力争甲、乙等32个项目竣工投产)."""
@@ -88,13 +117,24 @@ def status_hits(masked: Masked, start: int, end: int, future_until: int = -1) ->
             continue  # 建成后将...: what will follow completion, not a state
         i = bisect_left(breaks, m.start())
         clause_start = max(start, breaks[i - 1] + 1) if i else start
-        future = m.start() < future_until or lex.future_marker.search(text, clause_start, m.start()) is not None
+        future = m.start() < future_until or has_future_marker(text, clause_start, m.start())
         if future and lex.future_completion.search(word):
             code, soft = "under_construction", False
         elif future and lex.future_start.search(word):
             code, soft = "planned", False
         hits.append(StatusHit(code, soft, m.start(), m.end(), future, word))
     return hits
+
+
+def has_status_hit(masked: Masked, start: int, end: int) -> bool:
+    """Whether status_hits(masked, start, end) finds any hit, reading only up to the first."""
+    lex = lexicon()
+    text = masked.text
+    for m in lex.status.finditer(text, start, end):
+        status_kind(m.group())
+        if not lex.future_after.match(text, m.end(), min(len(text), m.end() + 6)):
+            return True
+    return False
 
 
 def read_status(masked: Masked, group: list[Mention], pointed: list[tuple[int, int]]) -> StatusHit | None:
