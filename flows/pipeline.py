@@ -287,7 +287,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
     retired = {w.path: sorted(w.retired) for w in work if w.retired}
-    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, retired).result() \
+    stale_rejects = {w.path: sorted(map(list, w.stale_rejects)) for w in work if w.stale_rejects}
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, retired,
+                                         stale_rejects).result() \
         if work or mode == "tables" else None
     if published:
         recover_and_check(curated_dir)  # what this run published reads back
