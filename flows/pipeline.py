@@ -265,6 +265,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     reports = []
     in_flight: deque = deque()  # batches not yet known to be finished
     for entry in work:
+        if not entry.inputs and not entry.ledger:
+            # Planned only to retire rows: staging nothing keeps a replacing publish from emptying it.
+            continue
         reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
         for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
             # Stream: a bounded number of batches in memory at once, however large the backfill.

@@ -130,3 +130,30 @@ def test_a_stale_reject_and_an_older_version_leave_the_same_partition_together(p
     assert _articles_of(curated, str(edited)) == 1 and _articles_of(curated, str(victim)) == 1
     assert len(_rows(curated, "articles")) == 3
     _assert_keys_unique(curated)
+
+
+def test_a_backfill_retiring_a_stale_reject_elsewhere_leaves_that_partition_whole(prefect_server, tmp_path):
+    """A reprocessing backfill of one date replaces its partitions whole; the stale reject it retires lives
+    in another partition (the page was rejected under its file's date, mended to another landing date),
+    which must lose that row only, not be replaced by an empty one."""
+    from datetime import date
+
+    from flows.pipeline import backfill, nightly
+
+    config, _, curated = _folder_source(tmp_path, n=2)
+    web = tmp_path / "raw" / "web"
+    page = _land_by_hand(web, SAMPLES[3].read_bytes(), {"source": "a/b", "final_url": "http://127.0.0.1/p3"})
+    broken = _land_by_hand(web, SAMPLES[4].read_bytes(), {"source": "x/../y"})  # stays damaged
+    assert nightly(config_path=str(config)).rejects == {"bad_sidecar": 2}
+    sidecar = page.with_name(f"{page.name}.meta.json")
+    meta = json.loads(sidecar.read_text(encoding="utf-8"))
+    sidecar.write_text(json.dumps(dict(meta, source="samples", ingest_date="2025-11-01")), encoding="utf-8")
+
+    day = date(2025, 11, 1)
+    done = backfill(start_date=day, end_date=day, reprocess=True, config_path=str(config))
+
+    assert done.written["articles"] == 1
+    rejects = _rows(curated, "rejects")
+    assert list(rejects["source_uri"]) == [str(broken)] and list(rejects["reason"]) == ["bad_sidecar"]
+    assert _articles_of(curated, "http://127.0.0.1/p3") == 1 and len(_rows(curated, "articles")) == 3
+    _assert_keys_unique(curated)
