@@ -25,7 +25,8 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from econ_news.fetch import LOCAL_SOURCE, RawFileRef, scan_folder
+from econ_news.fetch import (BAD_SIDECAR, LINK_OUTSIDE_RAW_DIR, LOCAL_SOURCE, NOT_REGULAR_FILE, RawFileRef,
+                              printable_path, scan_folder)
 from econ_news.records import Reject, stable_id
 from econ_news.sources.rawstore import PAGES_DIR
 from econ_news.store import PARTITION_KEYS, count_rows, exists, join, partition_path, read_columns
@@ -33,6 +34,9 @@ from econ_news.store import PARTITION_KEYS, count_rows, exists, join, partition_
 LEDGER_TABLE = "_ledger"
 # Rejects of a read that may succeed next time: their inputs are to be read again, not held.
 TRANSIENT_REJECT_REASONS = frozenset({"unreadable", "changed_during_run"})
+# Rejects the ledger does not hold, so every run looks at their inputs again (a mended sidecar, a link
+# replaced by the file): once a run processes the input, or rejects it anew, these rows are stale.
+RETRIED_REJECT_REASONS = TRANSIENT_REJECT_REASONS | {BAD_SIDECAR, NOT_REGULAR_FILE, LINK_OUTSIDE_RAW_DIR}
 # Articles one raw input can yield (segment's limit is 50): bounds the article ids retired with an input.
 MAX_ARTICLES_PER_INPUT = 1000
 LEDGER_SCHEMA = pa.schema([("sha256", pa.string()), ("source_uri", pa.string()), ("run_id", pa.string())])
@@ -58,6 +62,8 @@ class PartitionWork:
     rejects: list[Reject] = field(default_factory=list)  # rejected while scanning
     ledger: dict[str, str] = field(default_factory=dict)  # sha256 -> uri of every input above
     retired: set[str] = field(default_factory=set)  # sha256 of older versions whose rows leave the partition
+    # (source_uri, reason) of retried rejects in the partition that this run's outcome for the input replaces
+    stale_rejects: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def path(self) -> str:
@@ -164,9 +170,25 @@ def inputs_in_tables(curated_dir: str | Path) -> dict[str, LedgerRow]:
     return held
 
 
+def retried_rejects(curated_dir: str | Path) -> dict[str, set[tuple[str, str, str]]]:
+    """source_uri -> (ingest_date, source, reason) of the published rejects whose inputs every run looks at
+    again (RETRIED_REJECT_REASONS); reads three columns of the rejects table."""
+    folder = join(curated_dir, "rejects")
+    if not exists(folder):
+        return {}
+    columns = ["source_uri", "reason", *PARTITION_KEYS]
+    got = read_columns(folder, columns)
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for uri, reason, day, source in zip(*(got.column(c).to_pylist() for c in columns)):
+        if uri and reason in RETRIED_REJECT_REASONS:
+            found.setdefault(uri, set()).add((str(day), str(source), reason))
+    return found
+
+
 def plan(inventory: Inventory, ledger: dict[str, LedgerRow], *, reprocess: bool,
          dates: tuple[date, date] | None = None, sources: set[str] | None = None,
-         held: dict[str, LedgerRow] | None = None) -> list[PartitionWork]:
+         held: dict[str, LedgerRow] | None = None,
+         retried: dict[str, set[tuple[str, str, str]]] | None = None) -> list[PartitionWork]:
     """The partitions to write and the inputs to process in each.
 
     reprocess False: only inputs not in the ledger. dates (inclusive) and sources: only partitions there.
@@ -179,6 +201,10 @@ def plan(inventory: Inventory, ledger: dict[str, LedgerRow], *, reprocess: bool,
     held (without reprocess): the inputs the tables hold rows of (inputs_in_tables). One the ledger does not
     list (a lost or damaged ledger) is not processed again, which would count it twice in another
     partition when its file was touched: its ledger row is written back to the partition it is in.
+
+    retried (retried_rejects): the published rejects of inputs read again. Those of an input this run
+    processes or rejects (by its URI, or its path: a mended sidecar gives a file its URL) leave the
+    tables, in whichever partition they are: the input's rows now say what became of it.
     """
     work: dict[tuple[str, str], PartitionWork] = {}
     listed = ledger
@@ -201,13 +227,16 @@ def plan(inventory: Inventory, ledger: dict[str, LedgerRow], *, reprocess: bool,
     newest = _newest_versions([*inventory.refs, *(ref for ref, _ in rejected)])
     current = set(newest.values())
     processed: set[str] = set()
+    accounted: list[RawFileRef] = []  # the inputs this run processes or rejects
     for ref in inventory.refs:
         if _is_current(ref, newest) and (entry := slot(ref)) is not None:
+            accounted.append(ref)
             entry.refs.append(ref)
             entry.ledger.setdefault(ref.sha256, ref.uri)
             processed.add(ref.sha256)
     for ref, reject in rejected:
         if _is_current(ref, newest) and (entry := slot(ref)) is not None:
+            accounted.append(ref)
             entry.rejects.append(reject)
             if reject.sha256:
                 entry.ledger.setdefault(reject.sha256, reject.source_uri)
@@ -222,6 +251,11 @@ def plan(inventory: Inventory, ledger: dict[str, LedgerRow], *, reprocess: bool,
         entry.retired.add(sha)
         entry.refs = [ref for ref in entry.refs if ref.sha256 != sha]
         entry.ledger.pop(sha, None)
+    # Retried rejects of the inputs this run accounts for: this run's outcome replaces them.
+    for ref in accounted if retried else ():
+        for uri in {ref.uri, printable_path(ref.path)}:
+            for day, source, reason in retried.get(uri, ()):
+                work.setdefault((day, source), PartitionWork(day, source)).stale_rejects.add((uri, reason))
     # Inputs the tables hold that the ledger does not list: their ledger rows are written back.
     for sha, (day, source, uri) in healed.items():
         if selected((day, source)) and sha in in_tables_after:

@@ -417,7 +417,7 @@ class StagedRun:
             _publish_locked(self.curated, self.run_id, [Change(self.dir / t, t) for t in self.tables()])
 
     def publish_partitions(self, merge_keys: Mapping[str, Sequence[str]] | None = None,
-                           retire: Mapping[str, Mapping[str, Retired]] | None = None,
+                           retire: Mapping[str, Mapping[str, Retired | Sequence[Retired]]] | None = None,
                            unique: Mapping[str, str] | None = None) -> list[str]:
         """Swap in the staged partitions of every table; returns the ``table/partition`` paths swapped.
 
@@ -427,7 +427,8 @@ class StagedRun:
 
         retire: partition -> table -> (column, values): live rows of that partition whose column holds one
         of the values leave it (rows of a raw input a newer version replaces), whether or not the run
-        staged the partition.
+        staged the partition. Several (column, values) for one table: the rows any of them names; column a
+        tuple of columns: values are tuples of theirs.
 
         unique: table -> key column that must not repeat across partitions. A key the run stages that a live
         partition the publish does not touch already holds fails the publish (DuplicateKeys; nothing is
@@ -441,8 +442,8 @@ class StagedRun:
             for table in tables:
                 for partition in sorted(set(self.partitions()) | set(retire)):
                     staged, target = self.dir / table / partition, f"{table}/{partition}"
-                    gone = retire.get(partition, {}).get(table)
-                    if not staged.exists() and not (gone and gone[1] and self.curated.exists(target)):
+                    gone = _retire_rules(retire.get(partition, {}).get(table))
+                    if not staged.exists() and not (any(v for _, v in gone) and self.curated.exists(target)):
                         continue
                     if (merge_keys is not None or not staged.exists()) and self.curated.exists(target):
                         merged = self.dir.with_name(f"{self.run_id}.merged") / table / partition
@@ -460,8 +461,18 @@ class StagedRun:
             return [change.target for change in changes]
 
 
-# Rows to take out of a partition's table: (column, the values whose rows leave).
-Retired = tuple[str, frozenset]
+# Rows to take out of a partition's table: (column, the values whose rows leave), or (columns, the tuples of
+# their values whose rows leave).
+Retired = tuple[str | tuple[str, ...], frozenset]
+
+
+def _retire_rules(gone: Retired | Sequence[Retired] | None) -> list[Retired]:
+    """One Retired or several, as a list."""
+    if not gone:
+        return []
+    if len(gone) == 2 and isinstance(gone[1], (set, frozenset)):
+        return [gone]  # type: ignore[list-item]
+    return list(gone)  # type: ignore[arg-type]
 
 
 class DuplicateKeys(RuntimeError):
@@ -519,7 +530,7 @@ def _publish_locked(curated: CuratedRoot, run_id: str, changes: list[Change]) ->
 # The streaming merge and compaction.
 
 def _merge_partition(curated: CuratedRoot, staged: Path, target: str, merged: Path, keys: Sequence[str],
-                     run_id: str, retired: Retired | None = None) -> Change | None:
+                     run_id: str, retired: Retired | Sequence[Retired] | None = None) -> Change | None:
     """The live partition at target with the staged rows merged in, as a Change: the new files (written
     to merged) and the live files kept as they are. None when nothing changes (no staged rows here, no
     live row retired).
@@ -531,12 +542,12 @@ def _merge_partition(curated: CuratedRoot, staged: Path, target: str, merged: Pa
     staged_files = sorted(staged.glob("*.parquet")) if staged.exists() else []
     staged_rows = sum(pq.ParquetFile(f).metadata.num_rows for f in staged_files)
     live_files = curated.parquet_files(target)
-    column, gone = retired if retired else ("", frozenset())
+    rules = _retire_rules(retired)
     live_keys, live_gone = {}, {}
     for name in sorted(live_files):
         source = curated.open_parquet(f"{target}/{name}")
         live_keys[name] = source
-        live_gone[name] = _retired_rows(source, column, gone)
+        live_gone[name] = _retired_rows(source, rules)
     if staged_rows == 0 and not any(any(flags) for flags in live_gone.values()):
         return None
     schema = pq.read_schema(staged_files[0]) if staged_files else _newest_schema(live_keys)
@@ -567,11 +578,17 @@ def _merge_partition(curated: CuratedRoot, staged: Path, target: str, merged: Pa
     return Change(merged, target, [name for name in kept if name not in compacted])
 
 
-def _retired_rows(source: pq.ParquetFile, column: str, gone: frozenset) -> list[bool]:
-    rows = source.metadata.num_rows
-    if not gone or column not in source.schema_arrow.names:
-        return [False] * rows
-    return [value in gone for value in source.read(columns=[column]).column(column).to_pylist()]
+def _retired_rows(source: pq.ParquetFile, rules: list[Retired]) -> list[bool]:
+    flags = [False] * source.metadata.num_rows
+    for column, gone in rules:
+        columns = [column] if isinstance(column, str) else list(column)
+        if not gone or not set(columns) <= set(source.schema_arrow.names):
+            continue
+        table = source.read(columns=columns)
+        values = table.column(column).to_pylist() if isinstance(column, str) \
+            else zip(*(table.column(c).to_pylist() for c in columns))
+        flags = [flag or value in gone for flag, value in zip(flags, values)]
+    return flags
 
 
 def _newest_schema(files: Mapping[str, pq.ParquetFile]) -> pa.Schema:

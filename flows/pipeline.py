@@ -270,6 +270,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     progress.start(sum(len(w.refs) for w in work))
     shown: dict = {}  # id of a batch's future -> its progress callback
     for entry in work:
+        if not entry.inputs and not entry.ledger:
+            # Planned only to retire rows: staging nothing keeps a replacing publish from emptying it.
+            continue
         reports.append(stage_rejects_and_ledger.submit(entry, curated_dir, run_id, today))
         for index, batch in enumerate(_chunks(entry.refs, max(1, batch_size))):
             # Stream: a bounded number of batches in memory at once, however large the backfill.
@@ -297,7 +300,9 @@ def _process(work: list[PartitionWork], summary: RunSummary, batch_size: int, ma
     # Submitted, not called: on a process pool or Dask it runs in a worker that has GX loaded already,
     # and the flow's own process never imports GX (a few hundred MB on top of the workers').
     retired = {w.path: sorted(w.retired) for w in work if w.retired}
-    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, retired).result() \
+    stale_rejects = {w.path: sorted(map(list, w.stale_rejects)) for w in work if w.stale_rejects}
+    published = check_and_publish.submit(curated_dir, run_id, summary.files, mode, retired,
+                                         stale_rejects).result() \
         if work or mode == "tables" else None
     if published:
         recover_and_check(curated_dir)  # what this run published reads back

@@ -26,7 +26,7 @@ from econ_news.curate import (BatchReport, ValidatedBatch, check_tables, stage_b
 from econ_news.fetch import LOCAL_SOURCE, RawFileRef
 from econ_news.ingest import (LEDGER_SCHEMA, LEDGER_TABLE, MERGE_KEYS, PartitionWork, inputs_in_tables,
                               ledger_table, plan, read_ledger, refuse_empty_replacement, retired_rows,
-                              take_inventory)
+                              retried_rejects, take_inventory)
 from econ_news.quality import ExpectationOutcome, TableValidationError, Validator
 from econ_news.records import SCHEMAS
 from econ_news.store import (StagedRun, UnreadableTables, count_rows, join, open_root, recover, sweep_abandoned,
@@ -91,7 +91,7 @@ def plan_work(folders: list[tuple[str, str]], raw_dir: str, curated_dir: str, ma
                                timezone)
     work = plan(inventory, read_ledger(curated_dir), reprocess=reprocess, dates=dates,
                 sources=set(sources) if sources is not None else None,
-                held=None if reprocess else inputs_in_tables(curated_dir))
+                held=None if reprocess else inputs_in_tables(curated_dir), retried=retried_rejects(curated_dir))
     _log_plan(work)
     return work
 
@@ -215,12 +215,14 @@ ABANDONED_STAGING_SECONDS = 24 * 3600
 
 @task(name="check-and-publish", cache_policy=NO_CACHE)
 def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: str,
-                      retired: dict[str, list[str]] | None = None) -> PublishResult:
+                      retired: dict[str, list[str]] | None = None,
+                      stale_rejects: dict[str, list[list[str]]] | None = None) -> PublishResult:
     """Table-level expectations, then the atomic swap. On failure nothing is published.
 
     mode "tables": every table is replaced whole (a full run); "replace": the staged partitions replace
     theirs (a backfill reprocessing its dates); "merge": the staged rows are merged into their partitions.
     retired: partition -> sha256 of raw inputs (older versions of a URI) whose rows leave that partition.
+    stale_rejects: partition -> [source_uri, reason] of retried rejects this run's outcome replaces there.
     """
     if mode not in PUBLISH_MODES:
         raise ValueError(f"publish mode {mode!r} is not one of {PUBLISH_MODES}")
@@ -255,6 +257,10 @@ def check_and_publish(curated_dir: str, run_id: str, raw_files_seen: int, mode: 
             staged.publish()
         else:
             retire = {partition: retired_rows(set(shas)) for partition, shas in (retired or {}).items()}
+            for partition, pairs in (stale_rejects or {}).items():
+                by_table = retire.setdefault(partition, {})
+                stale = (("source_uri", "reason"), frozenset(tuple(pair) for pair in pairs))
+                by_table["rejects"] = [by_table["rejects"], stale] if "rejects" in by_table else stale
             swapped = staged.publish_partitions(MERGE_KEYS if mode == "merge" else None, retire,
                                                 unique={"articles": "article_id"})
     abandoned = sweep_abandoned(curated_dir, ABANDONED_STAGING_SECONDS)
