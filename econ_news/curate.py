@@ -40,6 +40,22 @@ class ValidatedBatch:
     report: BatchReport
 
 
+def curate_folder(raw_dir: Path, out: Path, validator: Validator, run_id: str, today: date) -> BatchReport:
+    """Every stage on one folder of pages, in this process and without Prefect, then publish the tables
+    under out: what the corpus scorer and the digest script run (the flows do the same in tasks)."""
+    from econ_news.fetch import scan_raw_files
+    from econ_news.pipeline import process_refs
+
+    run = StagedRun(out, run_id)
+    refs, rejects = scan_raw_files(raw_dir)
+    result = process_refs(refs)
+    result.rejects += rejects
+    report = stage_batch(result, run, validator, "00000", run_id, today)
+    check_tables(run, validator, len(refs))
+    run.publish()
+    return report
+
+
 def stage_batch(result: BatchResult, staged: StagedRun, validator: Validator, part: str, run_id: str,
                 today: date) -> BatchReport:
     """Validate one batch's rows and write the clean ones and the quarantined ones as part files.

@@ -20,9 +20,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-# The shared corpus sits beside the checkout (../shared), or at /work/shared for a worktree under /work/wt.
-SHARED = next((p for p in (REPO.parent / "shared", Path("/work/shared")) if (p / "corpus").is_dir()),
-              REPO.parent / "shared")
+# ../shared beside the checkout; a worktree one level deeper (wt/<name>) finds it further up.
+SHARED = next((p / "shared" for p in REPO.parents if (p / "shared" / "corpus").is_dir()), REPO.parent / "shared")
 # The date the rows are staged under (and "today" for the date checks): fixed, so that runs on different
 # days give the same digests.
 INGEST_DATE = date(2026, 1, 1)
@@ -30,20 +29,10 @@ TABLES = ("articles", "projects", "metrics", "quarantine", "rejects")
 
 
 def build_tables(raw_dir: Path, out: Path) -> None:
-    from econ_news.curate import check_tables, stage_batch
-    from econ_news.fetch import scan_raw_files
-    from econ_news.pipeline import process_refs
+    from econ_news.curate import curate_folder
     from econ_news.quality import Validator
-    from econ_news.store import StagedRun
 
-    validator = Validator(REPO / "expectations")
-    run = StagedRun(out, "digest")
-    refs, rejects = scan_raw_files(raw_dir)
-    result = process_refs(refs)
-    result.rejects += rejects
-    stage_batch(result, run, validator, "00000", "digest", INGEST_DATE)
-    check_tables(run, validator, len(refs))
-    run.publish()
+    curate_folder(raw_dir, out, Validator(REPO / "expectations"), "digest", INGEST_DATE)
 
 
 def corpora(work: Path, pages: int) -> dict[str, Path]:
