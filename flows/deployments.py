@@ -68,7 +68,14 @@ class _Runner(Runner):
             loop = asyncio.get_running_loop()
         except RuntimeError:  # not serving yet, or any more
             raise KeyboardInterrupt from None
-        loop.call_soon_threadsafe(lambda: loop.create_task(self.astop()))
+        loop.call_soon_threadsafe(lambda: loop.create_task(self._stop_once_started()))
+
+    async def _stop_once_started(self) -> None:
+        # A SIGTERM that lands while the runner is still starting (its loop runs, `started` is not yet set)
+        # would make astop() raise "Runner has not yet started": stop as soon as it can be stopped instead.
+        while not self.started:
+            await asyncio.sleep(0.1)
+        await self.astop()
 
 
 def serve_deployments(config: Config) -> None:
