@@ -86,8 +86,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"econ-news: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     configure_environment()
+    if args.command == "serve":  # a long-running service: Prefect's own console and stop handling
+        from flows.deployments import serve_deployments
+
+        serve_deployments(config)
+        return 0
     os.environ.setdefault("PREFECT_LOGGING_SETTINGS_PATH", str(LOGGING_SETTINGS))
-    if args.command != "serve" and sys.stderr.isatty():
+    if sys.stderr.isatty():
         # The bar is the console's; the logs still go to the Prefect server (the run's page in the UI).
         os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "WARNING")
     from econ_news.quality import TableValidationError
@@ -146,12 +151,7 @@ def _execute(args, config) -> int:
                                                        batch_size=args.batch_size, allow_empty=args.allow_empty)
         except EmptyInputRefused as exc:
             print(f"econ-news run: {exc}", file=sys.stderr)
-            return 2
-    elif args.command == "serve":
-        from flows.deployments import serve_deployments
-
-        serve_deployments(config)
-        return 0
+            return EXIT_USAGE
     elif args.command == "nightly":
         from flows.pipeline import nightly as nightly_flow
 
