@@ -79,6 +79,7 @@ def _automations(api: str) -> list[dict]:
     return httpx.post(f"{api}/automations/filter", json={}, timeout=10).json()
 
 
+@pytest.mark.slow
 @pytest.mark.prefect_server_process
 def test_a_failed_run_and_a_high_quarantine_share_reach_the_webhook(tmp_path, receiver):
     # The sample pages quarantine 1 row of about 120: over a 0.1% threshold. A nightly starting at 03:59 with
@@ -131,6 +132,7 @@ def test_a_failed_run_and_a_high_quarantine_share_reach_the_webhook(tmp_path, re
             assert f"Flow run {failing['name']} of econ-news-nightly (nightly) did not complete" in late_posts[0]["body"]
 
 
+@pytest.mark.slow
 @pytest.mark.prefect_server_process
 def test_sigterm_keeps_the_schedule_and_serving_again_updates_the_automations(tmp_path, receiver):
     config = _config(tmp_path, f'[alerts]\nwebhook_url = "{receiver.url}"\n')

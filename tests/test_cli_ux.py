@@ -117,6 +117,7 @@ def _articles_source_uris(curated: Path) -> list[str]:
     return sorted(read_table(curated / "articles").column("source_uri").to_pylist())
 
 
+@pytest.mark.slow
 def test_progress_lines_off_a_terminal_and_source_uri_absolute_from_a_relative_raw_dir(tmp_path):
     shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
     done = _cli(tmp_path, "run", "--raw-dir", "raw", "--curated-dir", "curated", "--batch-size", "2",
@@ -131,6 +132,7 @@ def test_progress_lines_off_a_terminal_and_source_uri_absolute_from_a_relative_r
     assert uris == expected  # absolute, resolved, and the last component is the file's name
 
 
+@pytest.mark.slow
 def test_a_progress_bar_on_a_terminal_and_the_same_source_uri_from_an_absolute_raw_dir(tmp_path):
     shutil.copytree(SAMPLE_RAW, tmp_path / "raw")
     # Reached through a symlinked folder and given absolute: the same URIs as the relative run's.

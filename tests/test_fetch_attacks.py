@@ -243,6 +243,7 @@ def test_a_host_that_does_not_resolve_is_unreachable_at_once(tmp_path):
 # --- the nightly, on a process task runner ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_nightly_on_processes_keeps_per_host_limits_caps_feeds_and_records_every_refusal(prefect_server, tmp_path):
     """Three hosts on loopback (127.0.0.1, .2, .3), each page taking 1 s: with per_host_concurrency = 1 and
     fetch_workers = 2, no host ever sees two requests at once and no more than two are in flight in all,

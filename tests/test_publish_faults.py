@@ -200,6 +200,7 @@ def after_first_night(prefect_server, tmp_path_factory):
     return base
 
 
+@pytest.mark.slow
 def test_a_nightly_killed_after_any_swap_is_recovered_by_a_nightly_with_nothing_new(after_first_night,
                                                                                    tmp_path):
     from flows.pipeline import nightly

@@ -29,6 +29,7 @@ def test_process_pool_gives_the_same_tables(threaded, tmp_path):
     assert {t: dataset_digest(tmp_path / t) for t in TABLES} == threaded
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_gives_the_same_tables(threaded, tmp_path, capsys):
     """`econ-news run --dask-address host:port` on a real LocalCluster of two worker processes."""
     from distributed import LocalCluster
